@@ -1,0 +1,47 @@
+# Parley: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+SWIFT ?= swift
+PARLEY_HOME ?= $(CURDIR)/.parley
+export PARLEY_MODELS ?= $(HOME)/.cache/parley/models
+
+.PHONY: run test deps models build release serve clean bench-http fuzz-http bench-embed
+
+## deps: install the Debian packages Parley needs (only those missing)
+deps:
+	@scripts/deps.sh
+
+## models: fetch and verify the embedding models into $(PARLEY_MODELS)
+models:
+	@scripts/models.sh
+
+## build / release: compile debug or release
+build:
+	$(SWIFT) build
+release:
+	$(SWIFT) build -c release --product parley
+
+## run: everything a fresh machine needs, then the service with demo data
+run: deps models release
+	PARLEY_HOME=$(PARLEY_HOME) .build/release/parley serve
+
+## test: all tests against a real (embedded) PostgreSQL
+test: deps models
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench-http: our server against a Hummingbird 2 server with wrk
+bench-http:
+	@scripts/bench-http.sh
+
+## fuzz-http: libFuzzer on the HTTP request parser for a bounded time
+fuzz-http:
+	@scripts/fuzz-http.sh
+
+## bench-embed: embedding throughput and similarity-search latency
+bench-embed:
+	@scripts/bench-embed.sh
+
+clean:
+	rm -rf .build
