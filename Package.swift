@@ -57,7 +57,7 @@ let package = Package(
         // Tests mirror the targets, plus one library of fixtures.
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "Parley", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: swiftSettings),

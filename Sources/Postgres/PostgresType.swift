@@ -1,0 +1,58 @@
+/// A PostgreSQL type OID, as found in `pg_type`.
+public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let bool = PostgresType(rawValue: 16)
+    public static let bytea = PostgresType(rawValue: 17)
+    public static let char = PostgresType(rawValue: 18)
+    public static let name = PostgresType(rawValue: 19)
+    public static let int8 = PostgresType(rawValue: 20)
+    public static let int2 = PostgresType(rawValue: 21)
+    public static let int4 = PostgresType(rawValue: 23)
+    public static let text = PostgresType(rawValue: 25)
+    public static let oid = PostgresType(rawValue: 26)
+    public static let json = PostgresType(rawValue: 114)
+    public static let float4 = PostgresType(rawValue: 700)
+    public static let float8 = PostgresType(rawValue: 701)
+    public static let unknown = PostgresType(rawValue: 705)
+    public static let boolArray = PostgresType(rawValue: 1000)
+    public static let int2Array = PostgresType(rawValue: 1005)
+    public static let int4Array = PostgresType(rawValue: 1007)
+    public static let textArray = PostgresType(rawValue: 1009)
+    public static let bpchar = PostgresType(rawValue: 1042)
+    public static let varchar = PostgresType(rawValue: 1043)
+    public static let varcharArray = PostgresType(rawValue: 1015)
+    public static let int8Array = PostgresType(rawValue: 1016)
+    public static let float4Array = PostgresType(rawValue: 1021)
+    public static let float8Array = PostgresType(rawValue: 1022)
+    public static let date = PostgresType(rawValue: 1082)
+    public static let timestamp = PostgresType(rawValue: 1114)
+    public static let timestamptz = PostgresType(rawValue: 1184)
+    public static let numeric = PostgresType(rawValue: 1700)
+    public static let uuid = PostgresType(rawValue: 2950)
+    public static let uuidArray = PostgresType(rawValue: 2951)
+    public static let jsonb = PostgresType(rawValue: 3802)
+
+    public var description: String {
+        switch self {
+        case .bool: "bool"
+        case .bytea: "bytea"
+        case .int2: "int2"
+        case .int4: "int4"
+        case .int8: "int8"
+        case .text: "text"
+        case .varchar: "varchar"
+        case .float4: "float4"
+        case .float8: "float8"
+        case .uuid: "uuid"
+        case .timestamptz: "timestamptz"
+        case .timestamp: "timestamp"
+        case .jsonb: "jsonb"
+        case .json: "json"
+        case .textArray: "text[]"
+        case .numeric: "numeric"
+        default: "oid \(rawValue)"
+        }
+    }
+}
