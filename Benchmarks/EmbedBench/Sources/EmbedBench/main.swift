@@ -1,1 +1,1 @@
-print("bench")
+EmbedBench.main()

@@ -1,0 +1,115 @@
+import Embeddings
+import Foundation
+
+/// `make bench-embed`: embedding throughput of both models on short and long texts, and exact top-k search
+/// latency over a million random 384-dimensional vectors.
+///
+/// Usage: `EmbedBench SHORT.jsonl LONG.jsonl [VECTORS]`; each input line is one JSON string.
+enum EmbedBench {
+    static func main() {
+        let arguments = CommandLine.arguments
+        guard arguments.count >= 3 else {
+            print("usage: EmbedBench SHORT.jsonl LONG.jsonl [VECTORS]")
+            exit(2)
+        }
+        let vectorCount = arguments.count > 3 ? Int(arguments[3]) ?? 1_000_000 : 1_000_000
+        do {
+            let short = try readTexts(arguments[1])
+            let long = try readTexts(arguments[2])
+            let directory = EmbedderConfiguration.defaultModelsDirectory()
+            print("models: \(directory.path)   threads: \(ProcessInfo.processInfo.activeProcessorCount)")
+            print("short texts: \(short.count) (mean \(meanCharacters(short)) chars)   "
+                + "long texts: \(long.count) (mean \(meanCharacters(long)) chars)")
+            for model in [EmbeddingModel.potion, .minilm] {
+                let load = Date()
+                let embedder = try EmbedderConfiguration(model: model, modelsDirectory: directory).makeEmbedder()
+                print("\n\(model.modelID) (\(embedder.dimension) d), loaded in \(milliseconds(since: load)) ms")
+                _ = try embedder.embed(Array(short.prefix(256)))
+                try measure(embedder, short, label: "short")
+                try measure(embedder, long, label: "long")
+            }
+            searchBenchmark(count: vectorCount, dimension: 384, queries: 50, k: 10)
+        } catch {
+            print("bench-embed: \(error)")
+            exit(1)
+        }
+    }
+
+    static func measure(_ embedder: any Embedder, _ texts: [String], label: String) throws {
+        let start = Date()
+        let matrix = try embedder.embed(texts)
+        let seconds = Date().timeIntervalSince(start)
+        precondition(matrix.count == texts.count)
+        let rate = Double(texts.count) / seconds
+        print("  \(label): \(texts.count) texts in \(String(format: "%.2f", seconds)) s = "
+            + "\(String(format: "%.0f", rate)) texts/s")
+    }
+
+    static func searchBenchmark(count: Int, dimension: Int, queries: Int, k: Int) {
+        print("\nexact top-\(k) search, \(count) × \(dimension) normalised vectors, \(queries) queries")
+        var generator = SplitMix64(seed: 42)
+        let build = Date()
+        let vectors = randomUnitVectors(count: count, dimension: dimension, generator: &generator)
+        let index = VectorIndex(dimension: dimension, vectors: vectors)
+        print("  built in \(milliseconds(since: build)) ms (\(count * dimension * 4 / 1_000_000) MB)")
+        let probes = randomUnitVectors(count: queries + 3, dimension: dimension, generator: &generator)
+        var latencies: [Double] = []
+        for q in 0..<queries + 3 {
+            let query = Array(probes[q * dimension..<(q + 1) * dimension])
+            let start = DispatchTime.now().uptimeNanoseconds
+            let hits = index.search(query, k: k)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            precondition(hits.count == min(k, count))
+            if q >= 3 { latencies.append(elapsed) }  // the first queries fault the pages in
+        }
+        latencies.sort()
+        let median = latencies[latencies.count / 2]
+        let p99 = latencies[min(latencies.count - 1, Int((Double(latencies.count) * 0.99).rounded(.up)) - 1)]
+        print("  latency: median \(String(format: "%.1f", median)) ms, p99 \(String(format: "%.1f", p99)) ms, "
+            + "min \(String(format: "%.1f", latencies[0])) ms")
+    }
+
+    static func randomUnitVectors(count: Int, dimension: Int, generator: inout SplitMix64) -> [Float] {
+        var values = [Float](repeating: 0, count: count * dimension)
+        for row in 0..<count {
+            var norm: Float = 0
+            for j in 0..<dimension {
+                let value = Float(Double(generator.next() >> 11) * 0x1p-53) * 2 - 1
+                values[row * dimension + j] = value
+                norm += value * value
+            }
+            let scale = 1 / norm.squareRoot()
+            for j in 0..<dimension { values[row * dimension + j] *= scale }
+        }
+        return values
+    }
+
+    static func readTexts(_ path: String) throws -> [String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let decoder = JSONDecoder()
+        return try data.split(separator: UInt8(ascii: "\n")).map { try decoder.decode(String.self, from: $0) }
+    }
+
+    static func meanCharacters(_ texts: [String]) -> Int {
+        texts.isEmpty ? 0 : texts.reduce(0) { $0 + $1.count } / texts.count
+    }
+
+    static func milliseconds(since start: Date) -> Int {
+        Int(Date().timeIntervalSince(start) * 1000)
+    }
+}
+
+/// A small, fast, seeded generator (Steele et al., SplitMix64) so runs are repeatable.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
