@@ -111,6 +111,8 @@ extension Connection {
                     }
                 }
             } catch {
+                // No handler runs yet: answer the error directly.
+                exchange = nil
                 return reject(error)
             }
             if complete {
