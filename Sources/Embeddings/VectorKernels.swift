@@ -8,7 +8,9 @@ enum VectorKernels {
     /// Relative error about 1 ulp on [-87, 88]; smaller inputs give (nearly) zero.
     @inline(__always)
     static func exp(_ input: Lanes) -> Lanes {
-        let x0 = input.clamped(lowerBound: Lanes(repeating: -87.0), upperBound: Lanes(repeating: 88.0))
+        // `replacing(with:where:)` compiles to compare + blend; `clamped` goes through a generic lane loop.
+        var x0 = input.replacing(with: -87.0, where: input .< -87.0)
+        x0.replace(with: 88.0, where: x0 .> 88.0)
         // Adding 1.5·2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
         let magic = Lanes(repeating: 12_582_912.0)
         let shifted = x0 * Lanes(repeating: 1.442_695_04) + magic
@@ -30,7 +32,8 @@ enum VectorKernels {
     /// `erf(x)` as a rational approximation (the one in Eigen and XLA), within a few ulp of `erff`.
     @inline(__always)
     static func erf(_ input: Lanes) -> Lanes {
-        let x = input.clamped(lowerBound: Lanes(repeating: -4), upperBound: Lanes(repeating: 4))
+        var x = input.replacing(with: -4, where: input .< -4)
+        x.replace(with: 4, where: x .> 4)
         let x2 = x * x
         var p = x2 * Lanes(repeating: -2.726_142_258_013_06e-10) + Lanes(repeating: 2.770_681_424_959_02e-08)
         p = x2 * p + Lanes(repeating: -2.101_024_020_825_08e-06)
@@ -77,10 +80,20 @@ enum VectorKernels {
 
     /// Softmax of one row of `count` scores, in place.
     static func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        var maximum = -Float.infinity
-        for j in 0..<count { maximum = max(maximum, row[j]) }
-        let shift = Lanes(repeating: maximum)
         let raw = UnsafeMutableRawPointer(row)
+        var maxima = Lanes(repeating: -Float.infinity)
+        var m = 0
+        while m + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: m * 4, as: Lanes.self)
+            maxima.replace(with: v, where: v .> maxima)
+            m += 8
+        }
+        var maximum = maxima.max()
+        while m < count {
+            maximum = max(maximum, row[m])
+            m += 1
+        }
+        let shift = Lanes(repeating: maximum)
         var sum: Float = 0
         var j = 0
         while j + 8 <= count {

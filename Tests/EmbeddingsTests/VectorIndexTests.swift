@@ -13,14 +13,21 @@ import Testing
         return values
     }
 
-    @Test(arguments: [(1, 5), (10, 1_000), (37, 60_123)])
-    func topKMatchesBruteForceSort(k: Int, count: Int) throws {
+    @Test(arguments: [(1, 5, false), (10, 1_000, false), (37, 60_123, false), (1, 5, true), (10, 3_000, true),
+        (37, 60_123, true)])
+    func topKMatchesBruteForceSort(k: Int, count: Int, prefilter: Bool) throws {
         var generator = SystemRandomNumberGenerator()
-        let dimension = 48
-        let vectors = randomUnitVectors(count: count, dimension: dimension, generator: &generator)
-        let index = VectorIndex(dimension: dimension, vectors: vectors)
-        for _ in 0..<3 {
-            let query = randomUnitVectors(count: 1, dimension: dimension, generator: &generator)
+        let dimension = 50  // not a multiple of the quantized step, to cover the padding
+        var vectors = randomUnitVectors(count: count, dimension: dimension, generator: &generator)
+        // Near-duplicates of row 0 make the top scores crowd together, the hard case for the prefilter bounds.
+        for copy in 1..<min(count, 40) {
+            for j in 0..<dimension { vectors[copy * 17 % count * dimension + j] = vectors[j] + Float(copy) * 1e-4 }
+        }
+        let index = VectorIndex(dimension: dimension, vectors: vectors, prefilter: prefilter)
+        #expect(index.usesPrefilter == prefilter)
+        for trial in 0..<4 {
+            let query = trial == 0 ? Array(vectors[0..<dimension])
+                : randomUnitVectors(count: 1, dimension: dimension, generator: &generator)
             var expected: [SimilarityMatch] = []
             for row in 0..<count {
                 let vector = Array(vectors[row * dimension..<(row + 1) * dimension])

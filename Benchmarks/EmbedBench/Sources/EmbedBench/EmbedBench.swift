@@ -35,14 +35,37 @@ enum EmbedBench {
         }
     }
 
+    /// Prints wall-clock throughput, and the throughput the process's CPU time implies on all cores (the two
+    /// differ when other work shares the machine).
     static func measure(_ embedder: any Embedder, _ texts: [String], label: String) throws {
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+        let cpuStart = cpuSeconds()
         let start = Date()
         let matrix = try embedder.embed(texts)
         let seconds = Date().timeIntervalSince(start)
+        let cpu = cpuSeconds() - cpuStart
         precondition(matrix.count == texts.count)
-        let rate = Double(texts.count) / seconds
-        print("  \(label): \(texts.count) texts in \(String(format: "%.2f", seconds)) s = "
-            + "\(String(format: "%.0f", rate)) texts/s")
+        var line = "  \(label): \(texts.count) texts in \(String(format: "%.2f", seconds)) s = "
+            + "\(String(format: "%.0f", Double(texts.count) / seconds)) texts/s wall, "
+            + "\(String(format: "%.0f", Double(texts.count) * cores / cpu)) texts/s by CPU time"
+        if let minilm = embedder as? MiniLMEmbedder {
+            let tokens = texts.reduce(0) { $0 + minilm.inputIDs($1).count }
+            let c = minilm.configuration
+            let perToken = 2.0 * Double(c.layers * c.hiddenSize * (4 * c.hiddenSize + 2 * c.intermediateSize))
+            let flops = perToken * Double(tokens)
+            line += String(
+                format: " (%.1f tokens/text, %.0f GFLOP/s wall, %.0f GFLOP/s by CPU time)",
+                Double(tokens) / Double(texts.count), flops / seconds / 1e9, flops * cores / cpu / 1e9)
+        }
+        print(line)
+    }
+
+    /// User + system CPU time of the whole process (all threads), in seconds.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func searchBenchmark(count: Int, dimension: Int, queries: Int, k: Int) {
