@@ -203,6 +203,26 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
+    /// After `readSlowly` consumed the start of a status line: reads the rest of the head, then the
+    /// Content-Length body slowly.
+    func readResponseAfterStatusPrefix(slowChunk: Int, pause: Duration) async throws -> Response {
+        let head = try await run { () throws -> (Int, Int) in
+            while self.pending.firstRange(of: Array("\r\n\r\n".utf8)) == nil {
+                guard self.fill(max: 1024) else { throw ClientError(description: "no head end") }
+            }
+            guard let range = self.pending.firstRange(of: Array("\r\n\r\n".utf8)) else { return (0, 0) }
+            let text = String(decoding: self.pending[0..<range.lowerBound], as: UTF8.self)
+            self.pending.removeFirst(range.upperBound)
+            let length = text.components(separatedBy: "\r\n").compactMap { line -> Int? in
+                guard line.lowercased().hasPrefix("content-length:") else { return nil }
+                return Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces))
+            }.first
+            return (200, length ?? 0)
+        }
+        let body = try await readSlowly(count: head.1, chunk: slowChunk, pause: pause)
+        return Response(status: head.0, headers: [], body: body)
+    }
+
     /// Half-closes the sending side.
     func shutdownWrite() {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
