@@ -52,6 +52,9 @@ final class ServerCore: Sendable {
             response = try await responder(request)
         } catch let error as any HTTPResponseError {
             response = error.response(for: request)
+        } catch is ConnectionClosedError {
+            // The peer left mid-request; nobody will read this response.
+            response = Response(status: .badRequest)
         } catch {
             // Internal details stay in the log; the client gets the request id to quote.
             logger.error(
