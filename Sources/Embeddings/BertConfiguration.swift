@@ -36,6 +36,7 @@ public struct BertConfiguration: Sendable, Equatable, Decodable {
     /// all-MiniLM-L6-v2's configuration.
     public init() {}
 
+    /// Decodes the fields present in a `config.json`, keeping the defaults for the others.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? layers

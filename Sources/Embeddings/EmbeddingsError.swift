@@ -24,6 +24,7 @@ public struct EmbeddingsError: Error, CustomStringConvertible, Sendable, Equatab
         self.reason = reason
     }
 
+    /// The error in one sentence, naming the file or tensor (and `make models` when files are missing).
     public var description: String {
         switch code {
         case .modelFilesMissing:

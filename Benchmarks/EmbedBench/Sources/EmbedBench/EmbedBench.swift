@@ -73,23 +73,32 @@ enum EmbedBench {
         var generator = SplitMix64(seed: 42)
         let build = Date()
         let vectors = randomUnitVectors(count: count, dimension: dimension, generator: &generator)
-        let index = VectorIndex(dimension: dimension, vectors: vectors)
-        print("  built in \(milliseconds(since: build)) ms (\(count * dimension * 4 / 1_000_000) MB)")
+        let index = VectorIndex(dimension: dimension, vectors: vectors, prefilter: true)
+        print("  built (with the 8-bit copy) in \(milliseconds(since: build)) ms (\(count * dimension * 4 / 1_000_000) MB)")
         let probes = randomUnitVectors(count: queries + 3, dimension: dimension, generator: &generator)
-        var latencies: [Double] = []
-        for q in 0..<queries + 3 {
-            let query = Array(probes[q * dimension..<(q + 1) * dimension])
-            let start = DispatchTime.now().uptimeNanoseconds
-            let hits = index.search(query, k: k)
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-            precondition(hits.count == min(k, count))
-            if q >= 3 { latencies.append(elapsed) }  // the first queries fault the pages in
+        let full = VectorIndex(dimension: dimension, vectors: vectors, prefilter: false)
+        for (label, searched) in [("8-bit prefilter + Float rescoring", index), ("full Float scan (sgemv)", full)] {
+            var latencies: [Double] = []
+            var cpu: [Double] = []
+            for q in 0..<queries + 3 {
+                let query = Array(probes[q * dimension..<(q + 1) * dimension])
+                let cpuStart = cpuSeconds()
+                let start = DispatchTime.now().uptimeNanoseconds
+                let hits = searched.search(query, k: k)
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                precondition(hits.count == min(k, count))
+                if q >= 3 {  // the first queries fault the pages in
+                    latencies.append(elapsed)
+                    cpu.append((cpuSeconds() - cpuStart) * 1000 / Double(searched.threads))
+                }
+            }
+            latencies.sort()
+            cpu.sort()
+            let p99 = min(latencies.count - 1, Int((Double(latencies.count) * 0.99).rounded(.up)) - 1)
+            print("  \(label): median \(String(format: "%.1f", latencies[latencies.count / 2])) ms, "
+                + "p99 \(String(format: "%.1f", latencies[p99])) ms, min \(String(format: "%.1f", latencies[0])) ms "
+                + "(CPU time per thread: median \(String(format: "%.1f", cpu[cpu.count / 2])) ms)")
         }
-        latencies.sort()
-        let median = latencies[latencies.count / 2]
-        let p99 = latencies[min(latencies.count - 1, Int((Double(latencies.count) * 0.99).rounded(.up)) - 1)]
-        print("  latency: median \(String(format: "%.1f", median)) ms, p99 \(String(format: "%.1f", p99)) ms, "
-            + "min \(String(format: "%.1f", latencies[0])) ms")
     }
 
     static func randomUnitVectors(count: Int, dimension: Int, generator: inout SplitMix64) -> [Float] {
