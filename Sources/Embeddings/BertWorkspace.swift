@@ -109,12 +109,14 @@ final class BertWorkspace {
         Self.layerNorm(
             hidden, rows: tokens, columns: h, bias: layer.attentionOutputBias, gamma: layer.attentionNormGamma,
             beta: layer.attentionNormBeta, epsilon: eps)
-        Self.gemm(m: tokens, n: inner, k: h, a: hidden, lda: h, weights: layer.intermediate, c: intermediate,
+        Self.gemm(
+            m: tokens, n: inner, k: h, a: hidden, lda: h, weights: layer.intermediate, c: intermediate,
             ldc: inner, beta: 0)
         Self.with(layer.intermediateBias) { bias in
             VectorKernels.biasGELU(intermediate, rows: tokens, columns: inner, bias: bias)
         }
-        Self.gemm(m: tokens, n: h, k: inner, a: intermediate, lda: inner, weights: layer.output, c: hidden, ldc: h,
+        Self.gemm(
+            m: tokens, n: h, k: inner, a: intermediate, lda: inner, weights: layer.output, c: hidden, ldc: h,
             beta: 1)
         Self.layerNorm(
             hidden, rows: tokens, columns: h, bias: layer.outputBias, gamma: layer.outputNormGamma,

@@ -98,7 +98,9 @@ public final class SafetensorsFile: Sendable {
             }
         case .f16:
             return (0..<count).map { i in
-                Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
+                Float(
+                    Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
+                )
             }
         case .bf16:
             return (0..<count).map { i in

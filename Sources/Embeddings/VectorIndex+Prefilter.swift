@@ -9,7 +9,8 @@ extension VectorIndex {
             nonisolated(unsafe) let output = results
             ParallelWork.forEach(parts, threads: parts) { part in
                 let start = part * rowsPerPart
-                output[part] = PrefilterPart.scan(rows, probe: probe, range: start..<min(total, start + rowsPerPart), k: k)
+                output[part] = PrefilterPart.scan(
+                    rows, probe: probe, range: start..<min(total, start + rowsPerPart), k: k)
             }
         }
         // The k-th best lower bound over all rows: a row whose upper bound is below it cannot be in the top k.

@@ -35,7 +35,8 @@ public struct VectorIndex: Sendable {
         self.vectors = vectors
         self.threads = threads
         let wanted = prefilter ?? (count >= 20_000)
-        self.quantized = wanted && count > 0
+        self.quantized =
+            wanted && count > 0
             ? QuantizedRows(vectors: vectors, dimension: dimension, count: count, threads: threads) : nil
     }
 

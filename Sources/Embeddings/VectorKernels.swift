@@ -61,7 +61,8 @@ enum VectorKernels {
             let base = row * columns
             var j = 0
             while j < columns {
-                let x = rawData.loadUnaligned(fromByteOffset: (base + j) * 4, as: Lanes.self)
+                let x =
+                    rawData.loadUnaligned(fromByteOffset: (base + j) * 4, as: Lanes.self)
                     + rawBias.loadUnaligned(fromByteOffset: j * 4, as: Lanes.self)
                 let y = half * x * (Lanes(repeating: 1) + erf(x * invSqrt2))
                 rawData.storeBytes(of: y, toByteOffset: (base + j) * 4, as: Lanes.self)

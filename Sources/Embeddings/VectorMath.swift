@@ -34,14 +34,17 @@ public enum VectorMath {
         var s1 = Lanes()
         var i = 0
         while i + 32 <= count {
-            s0 += x.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
+            s0 +=
+                x.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
                 * y.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
-            s1 += x.loadUnaligned(fromByteOffset: (i + 16) * 4, as: Lanes.self)
+            s1 +=
+                x.loadUnaligned(fromByteOffset: (i + 16) * 4, as: Lanes.self)
                 * y.loadUnaligned(fromByteOffset: (i + 16) * 4, as: Lanes.self)
             i += 32
         }
         if i + 16 <= count {
-            s0 += x.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
+            s0 +=
+                x.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
                 * y.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
             i += 16
         }

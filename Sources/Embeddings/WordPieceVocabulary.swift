@@ -36,10 +36,11 @@ public struct WordPieceVocabulary: Sendable {
         }
         if lineStart < all.count { lines.append(all[lineStart...]) }
         guard !lines.isEmpty else { throw EmbeddingsError.invalidVocabulary(url.path, reason: "no tokens") }
-        self.init(tokens: lines.map { line in
-            // HF `load_vocab` strips the trailing newline only; tolerate Windows line ends too.
-            line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : Array(line)
-        })
+        self.init(
+            tokens: lines.map { line in
+                // HF `load_vocab` strips the trailing newline only; tolerate Windows line ends too.
+                line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : Array(line)
+            })
     }
 
     /// Builds a vocabulary from tokens in id order (UTF-8 bytes, `##` prefix included for continuations).

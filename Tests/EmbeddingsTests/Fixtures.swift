@@ -5,8 +5,13 @@ import Testing
 /// One line of `minilm_reference.jsonl` or `potion_reference.jsonl`.
 struct ReferenceLine: Decodable {
     let text: String
-    let input_ids: [Int32]?
+    let inputIDs: [Int32]?
     let embedding: [Float]
+
+    enum CodingKeys: String, CodingKey {
+        case text, embedding
+        case inputIDs = "input_ids"
+    }
 }
 
 /// Paths to the models (PARLEY_MODELS) and to the reference outputs (`../shared/reference` beside the repo).

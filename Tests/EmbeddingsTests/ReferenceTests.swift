@@ -10,7 +10,7 @@ import Testing
         let lines = try Fixtures.reference("minilm_reference.jsonl")
         try #require(lines.count >= 31)
         for line in lines {
-            let expected = try #require(line.input_ids)
+            let expected = try #require(line.inputIDs)
             let actual = tokenizer.encode(line.text, maxLength: 256)
             #expect(
                 actual == expected,

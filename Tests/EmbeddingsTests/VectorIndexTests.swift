@@ -13,8 +13,10 @@ import Testing
         return values
     }
 
-    @Test(arguments: [(1, 5, false), (10, 1_000, false), (37, 60_123, false), (1, 5, true), (10, 3_000, true),
-        (37, 60_123, true)])
+    @Test(arguments: [
+        (1, 5, false), (10, 1_000, false), (37, 60_123, false), (1, 5, true), (10, 3_000, true),
+        (37, 60_123, true),
+    ])
     func topKMatchesBruteForceSort(k: Int, count: Int, prefilter: Bool) throws {
         var generator = SystemRandomNumberGenerator()
         let dimension = 50  // not a multiple of the quantized step, to cover the padding
@@ -26,7 +28,9 @@ import Testing
         let index = VectorIndex(dimension: dimension, vectors: vectors, prefilter: prefilter)
         #expect(index.usesPrefilter == prefilter)
         for trial in 0..<4 {
-            let query = trial == 0 ? Array(vectors[0..<dimension])
+            let query =
+                trial == 0
+                ? Array(vectors[0..<dimension])
                 : randomUnitVectors(count: 1, dimension: dimension, generator: &generator)
             var expected: [SimilarityMatch] = []
             for row in 0..<count {

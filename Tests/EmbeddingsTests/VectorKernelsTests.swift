@@ -19,7 +19,9 @@ import Testing
         while x <= 80 {
             let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 1e-2 })
             let exps = VectorKernels.exp(lanes)
-            for i in 0..<8 { worstExp = max(worstExp, abs(exps[i] - Foundation.exp(lanes[i])) / Foundation.exp(lanes[i])) }
+            for i in 0..<8 {
+                worstExp = max(worstExp, abs(exps[i] - Foundation.exp(lanes[i])) / Foundation.exp(lanes[i]))
+            }
             x += 0.1
         }
         #expect(worstErf < 1e-6)

@@ -18,8 +18,9 @@ enum EmbedBench {
             let long = try readTexts(arguments[2])
             let directory = EmbedderConfiguration.defaultModelsDirectory()
             print("models: \(directory.path)   threads: \(ProcessInfo.processInfo.activeProcessorCount)")
-            print("short texts: \(short.count) (mean \(meanCharacters(short)) chars)   "
-                + "long texts: \(long.count) (mean \(meanCharacters(long)) chars)")
+            print(
+                "short texts: \(short.count) (mean \(meanCharacters(short)) chars)   "
+                    + "long texts: \(long.count) (mean \(meanCharacters(long)) chars)")
             for model in [EmbeddingModel.potion, .minilm] {
                 let load = Date()
                 let embedder = try EmbedderConfiguration(model: model, modelsDirectory: directory).makeEmbedder()
@@ -45,7 +46,8 @@ enum EmbedBench {
         let seconds = Date().timeIntervalSince(start)
         let cpu = cpuSeconds() - cpuStart
         precondition(matrix.count == texts.count)
-        var line = "  \(label): \(texts.count) texts in \(String(format: "%.2f", seconds)) s = "
+        var line =
+            "  \(label): \(texts.count) texts in \(String(format: "%.2f", seconds)) s = "
             + "\(String(format: "%.0f", Double(texts.count) / seconds)) texts/s wall, "
             + "\(String(format: "%.0f", Double(texts.count) * cores / cpu)) texts/s by CPU time"
         if let minilm = embedder as? MiniLMEmbedder {
@@ -74,7 +76,9 @@ enum EmbedBench {
         let build = Date()
         let vectors = randomUnitVectors(count: count, dimension: dimension, generator: &generator)
         let index = VectorIndex(dimension: dimension, vectors: vectors, prefilter: true)
-        print("  built (with the 8-bit copy) in \(milliseconds(since: build)) ms (\(count * dimension * 4 / 1_000_000) MB)")
+        print(
+            "  built (with the 8-bit copy) in \(milliseconds(since: build)) ms (\(count * dimension * 4 / 1_000_000) MB)"
+        )
         let probes = randomUnitVectors(count: queries + 3, dimension: dimension, generator: &generator)
         let full = VectorIndex(dimension: dimension, vectors: vectors, prefilter: false)
         for (label, searched) in [("8-bit prefilter + Float rescoring", index), ("full Float scan (sgemv)", full)] {
@@ -95,9 +99,10 @@ enum EmbedBench {
             latencies.sort()
             cpu.sort()
             let p99 = min(latencies.count - 1, Int((Double(latencies.count) * 0.99).rounded(.up)) - 1)
-            print("  \(label): median \(String(format: "%.1f", latencies[latencies.count / 2])) ms, "
-                + "p99 \(String(format: "%.1f", latencies[p99])) ms, min \(String(format: "%.1f", latencies[0])) ms "
-                + "(CPU time per thread: median \(String(format: "%.1f", cpu[cpu.count / 2])) ms)")
+            print(
+                "  \(label): median \(String(format: "%.1f", latencies[latencies.count / 2])) ms, "
+                    + "p99 \(String(format: "%.1f", latencies[p99])) ms, min \(String(format: "%.1f", latencies[0])) ms "
+                    + "(CPU time per thread: median \(String(format: "%.1f", cpu[cpu.count / 2])) ms)")
         }
     }
 
