@@ -56,6 +56,15 @@ public struct Request: Sendable {
     /// The parsed query string.
     public var query: QueryParameters { QueryParameters(queryString) }
 
+    /// The path parameter `name` converted to `T`, e.g. `try request.parameter("id", as: Int.self)`.
+    /// - Throws: `HTTPError` 400 when it is missing or does not convert.
+    public func parameter<T: LosslessStringConvertible>(_ name: String, as type: T.Type = T.self) throws -> T {
+        guard let text = parameters[name], let value = T(text) else {
+            throw HTTPError(.badRequest, message: "Invalid path parameter \(name)")
+        }
+        return value
+    }
+
     /// Whether the client accepts a gzip-coded response (RFC 9110 §12.5.3; `q=0` refuses).
     public var acceptsGzip: Bool {
         guard let accept = headers["Accept-Encoding"] else { return false }
