@@ -1,0 +1,63 @@
+import Testing
+
+@testable import HTTPServer
+
+@Suite struct LoopbackTimeoutTests {
+    @Test func idleKeepAliveConnectionIsClosed() async throws {
+        try await withServer(configure: { $0.timeouts.keepAliveIdle = .milliseconds(300) }, router: basicRouter()) {
+            server, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().text == "hello")
+            let clock = ContinuousClock()
+            let start = clock.now
+            #expect(try await client.isClosedByPeer())
+            #expect(clock.now - start < .seconds(5))
+        }
+    }
+
+    @Test func stalledBodyGets408() async throws {
+        try await withServer(configure: { $0.timeouts.bodyIdle = .milliseconds(400) }, router: basicRouter()) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+            let response = try await client.readResponse()
+            #expect(response.status == 408)
+            #expect(try await client.isClosedByPeer())
+        }
+    }
+
+    @Test func peerThatNeverReadsIsDroppedAfterTheWriteStallTimeout() async throws {
+        let payload = [UInt8](repeating: 0x5A, count: 16 * 1024 * 1024)
+        var router = Router()
+        router.get("/big") { _ in Response(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: .bytes(payload)) }
+        try await withServer(configure: { $0.timeouts.writeStall = .milliseconds(500) }, router: router) { server, port in
+            let client = try await RawClient.connect(port: port, receiveBuffer: 4096)
+            try await client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(10)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(server.connectionCount == 1)
+            while server.connectionCount > 0 && clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(server.connectionCount == 0)
+            _ = client
+        }
+    }
+
+    @Test func accessLogRecordsStatusDurationAndRequestID() async throws {
+        let recorder = InMemoryLogRecorder()
+        var router = basicRouter()
+        router.use(RequestLogMiddleware(logger: recorder.logger()))
+        try await withServer(router: router) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /missing HTTP/1.1\r\nHost: x\r\nX-Request-Id: trace-42\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 404)
+            #expect(response.header("Server-Timing")?.hasPrefix("app;dur=") == true)
+        }
+        let entry = try #require(recorder.all.first { $0.metadata["request_id"] == "trace-42" })
+        #expect(entry.level == .info)
+        #expect(entry.metadata["status"] == "404")
+        #expect(entry.metadata["path"] == "/missing")
+        #expect(entry.metadata["duration_ms"] != nil)
+    }
+}
