@@ -28,6 +28,8 @@ private struct SecretError: Error {
                 #expect(response.header("Date")?.hasSuffix("GMT") == true)
                 #expect(response.header("Content-Length") == "\(response.body.count)")
             }
+            try await client.send("GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().text == "127.0.0.1")
         }
     }
 

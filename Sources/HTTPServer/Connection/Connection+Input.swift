@@ -131,7 +131,8 @@ extension Connection {
             }
         }
         let body = RequestBody(storage: storage, limit: limit, gzip: gzip)
-        let request = Request(head: head, body: body, id: core.requestID(from: head.headers), match: match)
+        var request = Request(head: head, body: body, id: core.requestID(from: head.headers), match: match)
+        request.remoteAddress = remoteAddress
         let core = self.core
         Task {
             let response = await core.respond(to: request)

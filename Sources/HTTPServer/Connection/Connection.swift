@@ -24,6 +24,8 @@ final class Connection: @unchecked Sendable {
     let fd: Int32
     let shard: Shard
     let core: ServerCore
+    /// The peer's IP address, for logs and rate limits.
+    let remoteAddress: String?
     var parser: HTTPRequestParser
     var machine: ConnectionStateMachine
     var readSource: (any DispatchSourceRead)?
@@ -45,13 +47,41 @@ final class Connection: @unchecked Sendable {
     /// Streamed responses may run this far ahead of the socket before `write` suspends.
     static let writeHighWatermark = 256 * 1024
 
-    init(fd: Int32, shard: Shard, core: ServerCore) {
+    init(fd: Int32, peer: sockaddr_storage, shard: Shard, core: ServerCore) {
         self.id = core.makeConnectionID()
         self.fd = fd
+        remoteAddress = Self.describe(peer)
         self.shard = shard
         self.core = core
         parser = HTTPRequestParser(limits: core.configuration.parserLimits)
         machine = ConnectionStateMachine(configuration: core.configuration.stateMachineConfiguration, now: Self.now())
+    }
+
+    /// The numeric host of an IPv4 or IPv6 socket address.
+    static func describe(_ address: sockaddr_storage) -> String? {
+        var address = address
+        let family = Int32(address.ss_family)
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let result: UnsafePointer<CChar>? = withUnsafePointer(to: &address) { pointer in
+            switch family {
+            case AF_INET:
+                pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ipv4 in
+                    withUnsafePointer(to: ipv4.pointee.sin_addr) {
+                        inet_ntop(AF_INET, $0, &text, socklen_t(text.count))
+                    }
+                }
+            case AF_INET6:
+                pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ipv6 in
+                    withUnsafePointer(to: ipv6.pointee.sin6_addr) {
+                        inet_ntop(AF_INET6, $0, &text, socklen_t(text.count))
+                    }
+                }
+            default:
+                nil
+            }
+        }
+        guard result != nil else { return nil }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The monotonic clock the state machine runs on.

@@ -18,6 +18,8 @@ public struct Request: Sendable {
     public var id: String
     /// The minor version of HTTP/1.x.
     public var minorVersion: Int
+    /// The peer's IP address (the TCP peer; behind a proxy, see `X-Forwarded-For`).
+    public var remoteAddress: String?
     /// The route the request was matched to when the head arrived.
     var match: RouteMatch?
 
@@ -36,6 +38,7 @@ public struct Request: Sendable {
         self.body = body
         self.id = id
         self.minorVersion = minorVersion
+        self.remoteAddress = nil
         self.match = nil
     }
 
@@ -50,6 +53,7 @@ public struct Request: Sendable {
         self.body = body
         self.id = id
         minorVersion = head.minorVersion
+        remoteAddress = nil
         self.match = match
     }
 

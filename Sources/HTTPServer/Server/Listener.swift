@@ -53,9 +53,15 @@ final class Listener: @unchecked Sendable {
     private func acceptAll() {
         dispatchPrecondition(condition: .onQueue(queue))
         while source != nil {
-            let (client, error) = (cshim_accept4_nonblocking(fd, nil, nil), errno)
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let (client, error) = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                    (cshim_accept4_nonblocking(fd, socketAddress, &length), errno)
+                }
+            }
             if client >= 0 {
-                hand(client)
+                hand(client, address: address)
                 continue
             }
             switch error {
@@ -75,7 +81,7 @@ final class Listener: @unchecked Sendable {
         }
     }
 
-    private func hand(_ client: Int32) {
+    private func hand(_ client: Int32, address: sockaddr_storage) {
         if core.isDraining {
             _ = Glibc.close(client)
             return
@@ -95,7 +101,7 @@ final class Listener: @unchecked Sendable {
         nextShard &+= 1
         let core = self.core
         shard.queue.async {
-            Connection(fd: client, shard: shard, core: core).start()
+            Connection(fd: client, peer: address, shard: shard, core: core).start()
         }
     }
 

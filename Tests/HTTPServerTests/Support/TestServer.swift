@@ -33,6 +33,7 @@ func basicRouter() -> Router {
         let bytes = try await request.body.collect()
         return Response(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: .bytes(bytes))
     }
+    router.get("/whoami") { request in Response(text: request.remoteAddress ?? "unknown") }
     router.get("/items/:id") { request in Response(text: "item \(request.parameters["id"] ?? "")") }
     return router
 }
