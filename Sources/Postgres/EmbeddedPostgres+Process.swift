@@ -1,3 +1,4 @@
+import CShim
 import Foundation
 
 extension EmbeddedPostgres {
@@ -45,29 +46,25 @@ extension EmbeddedPostgres {
     }
 
     /// Runs a PostgreSQL program (as the unprivileged user when root) and returns its status and output.
+    ///
+    /// Not Foundation's `Process`: on Linux it notices the child's exit through a descriptor that the
+    /// postmaster left behind by `pg_ctl start` inherits, so it would wait forever.
     func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, text: String) {
-        let process = Process()
-        if runsAsOtherUser {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", configuration.rootRunsAs, "--", program] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
+        let argv = runsAsOtherUser
+            ? ["/usr/sbin/runuser", "-u", configuration.rootRunsAs, "--", program] + arguments
+            : [program] + arguments
+        let outputPath = NSTemporaryDirectory() + "parley-pg-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let status = withCStrings(argv) { pointers in
+            cshim_spawn_wait(argv[0], UnsafeMutablePointer(mutating: pointers).withMemoryRebound(
+                to: UnsafeMutablePointer<CChar>?.self, capacity: argv.count + 1) { $0 }, outputPath,
+                configuration.directory)
         }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        // The server must not share our working directory assumptions or our terminal.
-        process.currentDirectoryURL = URL(fileURLWithPath: configuration.directory)
-        do {
-            try process.run()
-        } catch {
-            throw PostgresError(.embedded, "cannot run \(program): \(error)")
+        if status < 0 {
+            throw PostgresError(.embedded, "cannot run \(argv[0]): \(String(cString: strerror(-status)))")
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return (status, text)
     }
 
     /// Runs a command found on PATH and returns its trimmed standard output.

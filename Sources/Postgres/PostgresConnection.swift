@@ -1,5 +1,6 @@
 import CLibPQ
 import Dispatch
+import Glibc
 import Logging
 
 /// One libpq connection, confined to its own serial queue.
@@ -84,11 +85,17 @@ public final class PostgresConnection: @unchecked Sendable {
         (try? await onQueue { () -> Bool in
             guard let handle = self.handle, !self.broken, PQstatus(handle) == CONNECTION_OK else { return false }
             // libpq sockets are non-blocking: this reads whatever arrived (such as the server's
-            // "terminating connection" message on shutdown) and notices EOF.
-            guard PQconsumeInput(handle) != 0, PQstatus(handle) == CONNECTION_OK else {
-                self.broken = true
-                return false
-            }
+            // "terminating connection" message on shutdown). The end of the stream may only show on a
+            // second read, so read again while poll says the socket is readable.
+            var reads = 0
+            repeat {
+                guard PQconsumeInput(handle) != 0, PQstatus(handle) == CONNECTION_OK else {
+                    self.broken = true
+                    return false
+                }
+                reads += 1
+            } while reads < 4 && Self.isReadable(PQsocket(handle))
+            if PQisBusy(handle) != 0 { return false }
             return PQtransactionStatus(handle) == PQTRANS_IDLE
         }) ?? false
     }
@@ -181,6 +188,12 @@ public final class PostgresConnection: @unchecked Sendable {
 
     func errorMessage() -> String {
         handle.map { Self.errorMessage($0) } ?? "connection is closed"
+    }
+
+    /// True when `poll` reports data, an error or a hang-up on the socket right now.
+    static func isReadable(_ fd: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0 && entry.revents != 0
     }
 
     static func errorMessage(_ handle: OpaquePointer) -> String {

@@ -10,4 +10,9 @@ int cshim_accept4_nonblocking(int fd, struct sockaddr *addr, socklen_t *len);
 /// Ignores SIGPIPE process-wide: peers that close early must not kill the server.
 void cshim_ignore_sigpipe(void);
 
+/// Runs a program and waits for it: stdin from /dev/null, stdout and stderr appended to `output_path`,
+/// working directory `cwd`, and every other descriptor closed in the child, so that a daemon it leaves
+/// behind (pg_ctl's postmaster) holds none of ours. Returns the exit status, 128 + signal, or -errno.
+int cshim_spawn_wait(const char *path, char *const argv[], const char *output_path, const char *cwd);
+
 #endif
