@@ -98,11 +98,12 @@ final class BertWorkspace {
         let h = configuration.hiddenSize
         let inner = configuration.intermediateSize
         let eps = configuration.layerNormEpsilon
-        // Q, K and V of every token in one GEMM: [tokens, h] · [3h, h]ᵀ.
-        Self.gemm(m: tokens, n: 3 * h, k: h, a: hidden, lda: h, weights: layer.qkv, c: qkv, ldc: 3 * h, beta: 0)
+        // Q, K and V of every token in one GEMM: [tokens, h] · [3h, h]ᵀ, accumulated onto the bias rows
+        // (beta = 1 also spares OpenBLAS its separate pass zeroing C).
         Self.with(layer.qkvBias) { bias in
-            VectorKernels.addBias(qkv, rows: tokens, columns: 3 * h, bias: bias)
+            VectorKernels.fillRows(qkv, rows: tokens, columns: 3 * h, with: bias)
         }
+        Self.gemm(m: tokens, n: 3 * h, k: h, a: hidden, lda: h, weights: layer.qkv, c: qkv, ldc: 3 * h, beta: 1)
         attention(sequences: sequences, offsets: offsets)
         // Residual connection: hidden += context · Woᵀ, then LayerNorm(hidden + bias).
         Self.gemm(m: tokens, n: h, k: h, a: context, lda: h, weights: layer.attentionOutput, c: hidden, ldc: h, beta: 1)

@@ -34,7 +34,7 @@ public final class MiniLMEmbedder: Embedder {
     /// - Throws: `EmbeddingsError` when a file is missing, unreadable or inconsistent.
     public init(
         directory: URL, modelID: String = EmbeddingModel.minilm.modelID, threads: Int? = nil,
-        maxSequenceLength: Int = 256, batchTokens: Int = 1024
+        maxSequenceLength: Int = 256, batchTokens: Int = 2048
     ) throws {
         let missing = EmbeddingModel.minilm.requiredFiles.filter {
             !FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
@@ -91,7 +91,8 @@ public final class MiniLMEmbedder: Embedder {
         let batches = planBatches(sequences)
         let weights = self.weights
         let configuration = self.configuration
-        let capacity = batchTokens
+        // Buffers sized for the largest batch actually planned, not the budget: one short text stays cheap.
+        let capacity = batches.map { batch in batch.reduce(0) { $0 + sequences[$1].count } }.max() ?? 0
         result.values.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             nonisolated(unsafe) let output = base
@@ -119,15 +120,18 @@ public final class MiniLMEmbedder: Embedder {
         return ids
     }
 
-    /// Groups sequence indices into batches of similar length, longest first, each within `batchTokens`.
+    /// Groups sequence indices into batches of similar length, longest first, each within `batchTokens` (or
+    /// smaller, so that a modest input still gives every thread a batch).
     private func planBatches(_ sequences: [[Int32]]) -> [[Int]] {
         let order = sequences.indices.sorted { sequences[$0].count > sequences[$1].count }
+        let totalTokens = sequences.reduce(0) { $0 + $1.count }
+        let budget = min(batchTokens, max(maxSequenceLength, (totalTokens + threads - 1) / threads))
         var batches: [[Int]] = []
         var current: [Int] = []
         var tokens = 0
         for index in order {
             let length = min(sequences[index].count, maxSequenceLength)
-            if tokens + length > batchTokens, !current.isEmpty {
+            if tokens + length > budget, !current.isEmpty {
                 batches.append(current)
                 current = []
                 tokens = 0

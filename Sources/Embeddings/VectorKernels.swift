@@ -71,11 +71,10 @@ enum VectorKernels {
         }
     }
 
-    /// Adds `bias[j]` to column `j` of each of `rows` rows (`stride` floats apart).
-    static func addBias(_ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>) {
+    /// Copies `bias` into each of `rows` rows of `columns` floats.
+    static func fillRows(_ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int, with bias: UnsafePointer<Float>) {
         for row in 0..<rows {
-            let line = data + row * columns
-            for j in 0..<columns { line[j] += bias[j] }
+            (data + row * columns).update(from: bias, count: columns)
         }
     }
 
