@@ -5,8 +5,10 @@ import Testing
 
 @Suite struct LoopbackLifecycleTests {
     @Test func gracefulShutdownLetsInFlightRequestsFinish() async throws {
+        let started = Flag()
         var router = Router()
         router.get("/work") { _ in
+            started.raise()
             try await Task.sleep(for: .milliseconds(600))
             return Response(text: "done")
         }
@@ -20,7 +22,7 @@ import Testing
         try await idle.send("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
         _ = try await idle.readResponse()
         try await busy.send("GET /work HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await started.wait())
         let shutdown = Task { await server.shutdown(deadline: .seconds(10)) }
         // The idle keep-alive connection is closed at once; the busy one gets its answer, then is closed.
         #expect(try await idle.isClosedByPeer())
@@ -36,8 +38,10 @@ import Testing
     }
 
     @Test func shutdownDeadlineClosesStuckRequests() async throws {
+        let started = Flag()
         var router = Router()
         router.get("/stuck") { _ in
+            started.raise()
             try? await Task.sleep(for: .seconds(30))
             return Response(text: "late")
         }
@@ -47,7 +51,7 @@ import Testing
         let port = try server.start()
         let client = try await RawClient.connect(port: port)
         try await client.send("GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await started.wait())
         let clock = ContinuousClock()
         let start = clock.now
         await server.shutdown(deadline: .milliseconds(300))
