@@ -50,7 +50,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "parley",
-            dependencies: ["Parley", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Parley", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
 
