@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import Logging
 import Postgres
 
@@ -12,6 +13,16 @@ public struct ParleyService: Sendable {
         self.logger = logger
     }
 
+    /// Every route of the service.
+    func makeRouter(database: Database) -> Router {
+        var router = Router()
+        router.use(RequestLogMiddleware(logger: logger))
+        router.use(SecurityHeadersMiddleware())
+        router.use(ProblemMiddleware(logger: logger))
+        HealthRoutes.register(on: &router, database: database)
+        return router
+    }
+
     /// Opens the database, migrates it, serves until SIGTERM/SIGINT, then shuts down cleanly.
     public func run() async throws {
         let database = try await Database.open(configuration: configuration, logger: logger)
@@ -21,10 +32,21 @@ public struct ParleyService: Sendable {
             await database.close()
             throw error
         }
+        var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
+        http.reusePort = true
+        let server = HTTPServer(configuration: http, router: makeRouter(database: database), logger: logger)
+        let port: Int
+        do {
+            port = try server.start()
+        } catch {
+            await database.close()
+            throw error
+        }
         let where_ = configuration.databaseURL == nil ? "embedded PostgreSQL in \(configuration.home)" : "DATABASE_URL"
-        logger.notice("Parley is ready", metadata: ["database": "\(where_)"])
+        logger.notice("Parley is ready", metadata: ["url": "http://\(configuration.host):\(port)/", "database": "\(where_)"])
         let signal = await TerminationSignal.wait()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
+        await server.shutdown(deadline: .seconds(10))
         await database.close()
     }
 }
