@@ -51,19 +51,21 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
     /// The path component of the target, without the query (still percent-encoded).
     public var path: Substring {
-        var rest = Substring(target)
+        let utf8 = target.utf8
+        var start = utf8.startIndex
         // RFC 9112 §3.2.2: absolute-form; the authority is ignored in favour of the path.
-        if rest.first != "/", let scheme = rest.firstRange(of: "://") {
-            rest = rest[scheme.upperBound...]
-            rest = rest.firstIndex(of: "/").map { rest[$0...] } ?? "/"
+        if utf8.first != UInt8(ascii: "/"), let scheme = target.firstRange(of: "://") {
+            start = utf8[scheme.upperBound...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+            if start == utf8.endIndex { return "/" }
         }
-        if let question = rest.firstIndex(of: "?") { rest = rest[..<question] }
-        return rest
+        let end = utf8[start...].firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
+        return target[start..<end]
     }
 
     /// The query component of the target after `?`, or an empty string.
     public var query: Substring {
-        guard let question = target.firstIndex(of: "?") else { return "" }
-        return target[target.index(after: question)...]
+        let utf8 = target.utf8
+        guard let question = utf8.firstIndex(of: UInt8(ascii: "?")) else { return "" }
+        return target[utf8.index(after: question)...]
     }
 }

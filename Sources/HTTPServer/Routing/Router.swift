@@ -119,7 +119,14 @@ public struct Router: Sendable {
 
     /// `/a/b/` and `/a//b` look up as `/a/b`.
     private static func normalised(_ path: String) -> String {
-        guard path.utf8.count > 1, path.utf8.last == UInt8(ascii: "/") || path.contains("//") else { return path }
+        let bytes = path.utf8
+        var previousWasSlash = false
+        var needsWork = bytes.count > 1 && bytes.last == UInt8(ascii: "/")
+        for byte in bytes where !needsWork {
+            needsWork = previousWasSlash && byte == UInt8(ascii: "/")
+            previousWasSlash = byte == UInt8(ascii: "/")
+        }
+        guard needsWork else { return path }
         return "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 }
