@@ -4,10 +4,16 @@ import Foundation
 /// `make bench-embed`: embedding throughput of both models on short and long texts, and exact top-k search
 /// latency over a million random 384-dimensional vectors.
 ///
-/// Usage: `EmbedBench SHORT.jsonl LONG.jsonl [VECTORS]`; each input line is one JSON string.
+/// Usage: `EmbedBench SHORT.jsonl LONG.jsonl [VECTORS]` (each input line is one JSON string), or
+/// `EmbedBench --search-only [VECTORS]`.
 enum EmbedBench {
     static func main() {
         let arguments = CommandLine.arguments
+        if arguments.count >= 2, arguments[1] == "--search-only" {
+            let count = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
+            searchBenchmark(count: count, dimension: 384, queries: 50, k: 10)
+            return
+        }
         guard arguments.count >= 3 else {
             print("usage: EmbedBench SHORT.jsonl LONG.jsonl [VECTORS]")
             exit(2)
