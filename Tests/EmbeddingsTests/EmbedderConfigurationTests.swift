@@ -39,4 +39,11 @@ import Testing
         #expect(abs(VectorMath.dot(vectors.row(0), vectors.row(0)) - 1) < 1e-5)
         #expect(try minilm.embed([]).count == 0)
     }
+
+    @Test func embedsInBackgroundFromAsyncCode() async throws {
+        let potion = try StaticEmbedder(directory: Fixtures.modelDirectory(.potion))
+        let vectors = try await potion.embedInBackground(["where is my card", "reset my password"])
+        #expect(vectors.count == 2 && vectors.dimension == 256)
+        #expect(vectors.row(0) == potion.embed(["where is my card"]).row(0))
+    }
 }
