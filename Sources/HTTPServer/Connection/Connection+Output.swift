@@ -20,8 +20,7 @@ extension Connection {
             let close = machine.responseWillStart(closeRequested: closeRequested)
             outbound.reserveCapacity(outbound.count + 256 + (hasContent ? body.count : 0))
             // RFC 9110 §8.6: HEAD gets the Content-Length the GET would have had; 204/304 get none.
-            let framing: ResponseHead.Framing =
-                status.allowsContent ? .length(body.count) : (status.code == 304 ? .none : .none)
+            let framing: ResponseHead.Framing = status.allowsContent ? .length(body.count) : .none
             ResponseHead.write(
                 status: status, headers: response.headers, framing: framing, close: close,
                 minorVersion: exchange.minorVersion, dateLine: shard.dateHeaderLine(), into: &outbound)
