@@ -52,6 +52,28 @@ private func pattern(_ count: Int, seed: UInt32 = 7) -> [UInt8] {
         }
     }
 
+    @Test func streamedResponseIsGzippedWhenAccepted() async throws {
+        let lines = (0..<5000).map { "{\"row\":\($0),\"text\":\"conversation export line\"}\n" }
+        var router = Router()
+        router.get("/export.ndjson") { _ in
+            Response.stream(contentType: "application/x-ndjson") { writer in
+                for line in lines { try await writer.write(line) }
+            }
+        }
+        try await withServer(router: router) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /export.ndjson HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.header("Content-Encoding") == "gzip")
+            #expect(response.header("Vary") == "Accept-Encoding")
+            let expected = Array(lines.joined().utf8)
+            #expect(response.body.count < expected.count / 4)
+            let inflater = try GzipInflater()
+            #expect(try inflater.inflate(response.body) == expected)
+            try inflater.finish()
+        }
+    }
+
     @Test func largeUploadIsConsumedAsAStream() async throws {
         let payload = pattern(6 * 1024 * 1024)
         var router = Router()

@@ -70,25 +70,38 @@ final class ServerCore: Sendable {
     }
 
     /// gzip (RFC 9110 §8.4.1) when the client accepts it, the type compresses and the body is large enough.
+    ///
+    /// Streams are always large enough: they exist for big exports.
     func compressIfWorthwhile(_ response: inout Response, for request: Request) {
-        guard case .bytes(let body) = response.body, body.count >= configuration.gzip.minimumSize,
-            response.status.allowsContent, !response.headers.contains("Content-Encoding"),
+        let gzip = configuration.gzip
+        guard response.status.allowsContent, !response.headers.contains("Content-Encoding"),
             let type = response.headers["Content-Type"]?.lowercased(),
-            configuration.gzip.compressibleTypes.contains(where: { type.hasPrefix($0) })
+            gzip.compressibleTypes.contains(where: { type.hasPrefix($0) })
         else { return }
-        // RFC 9110 §12.5.5: the representation depends on Accept-Encoding, whichever one is sent.
-        if !response.headers.containsToken("Accept-Encoding", in: "Vary") {
-            response.headers.add(name: "Vary", value: "Accept-Encoding")
+        switch response.body {
+        case .bytes(let body):
+            guard body.count >= gzip.minimumSize else { return }
+            varyOnAcceptEncoding(&response)
+            guard request.acceptsGzip, let compressed = try? GzipDeflater.compress(body, level: gzip.level),
+                compressed.count < body.count
+            else { return }
+            response.body = .bytes(compressed)
+        case .stream(let produce):
+            varyOnAcceptEncoding(&response)
+            guard request.acceptsGzip else { return }
+            response.body = .stream(GzipStreamSink.compressing(produce, level: gzip.level))
         }
-        guard request.acceptsGzip,
-            let compressed = try? GzipDeflater.compress(body, level: configuration.gzip.level),
-            compressed.count < body.count
-        else { return }
-        response.body = .bytes(compressed)
         response.headers.replaceOrAdd(name: "Content-Encoding", value: "gzip")
         // RFC 9110 §8.8.3: a strong validator must differ between encodings; weaken it.
         if let etag = response.headers["ETag"], !etag.hasPrefix("W/") {
             response.headers.replaceOrAdd(name: "ETag", value: "W/" + etag)
+        }
+    }
+
+    /// RFC 9110 §12.5.5: the representation depends on Accept-Encoding, whichever one is sent.
+    private func varyOnAcceptEncoding(_ response: inout Response) {
+        if !response.headers.containsToken("Accept-Encoding", in: "Vary") {
+            response.headers.add(name: "Vary", value: "Accept-Encoding")
         }
     }
 }
