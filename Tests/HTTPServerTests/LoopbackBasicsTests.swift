@@ -116,4 +116,29 @@ private struct SecretError: Error {
             #expect(server.connectionCount == 2)
         }
     }
+
+    @Test func requestCapPerConnectionEndsKeepAlive() async throws {
+        try await withServer(configure: { $0.maxRequestsPerConnection = 2 }, router: basicRouter()) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().header("Connection") == nil)
+            try await client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().header("Connection") == "close")
+            #expect(try await client.isClosedByPeer())
+        }
+    }
+
+    @Test func reusePortLetsTwoServersShareAPort() async throws {
+        try await withServer(configure: { $0.reusePort = true }, router: basicRouter()) { _, port in
+            var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: port)
+            configuration.reusePort = true
+            let twin = HTTPServer(configuration: configuration, router: basicRouter())
+            let twinPort = try twin.start()
+            #expect(twinPort == port)
+            await twin.shutdown(deadline: .seconds(1))
+            var plain = configuration
+            plain.reusePort = false
+            #expect(throws: HTTPServerError.self) { try HTTPServer(configuration: plain, router: basicRouter()).start() }
+        }
+    }
 }

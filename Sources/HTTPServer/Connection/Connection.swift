@@ -182,6 +182,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private func onTimer() {
+        dispatchPrecondition(condition: .onQueue(shard.queue))
         scheduledDeadline = nil
         guard !isClosed else { return }
         switch machine.timerFired(now: Self.now()) {
