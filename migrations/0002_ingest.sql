@@ -8,6 +8,8 @@ CREATE TABLE api_keys (
     prefix text NOT NULL UNIQUE,
     -- SHA-256 of the whole key; the key itself is shown once and never stored.
     secret_hash bytea NOT NULL,
+    -- What the key may do: 'ingest' (write conversations), 'read' (read them back).
+    scopes text[] NOT NULL DEFAULT '{ingest,read}',
     created_at timestamptz NOT NULL DEFAULT now(),
     last_used_at timestamptz,
     revoked_at timestamptz

@@ -14,6 +14,22 @@ public protocol PostgresArrayElement: PostgresEncodable {
     static var postgresArrayType: PostgresType { get }
     /// Appends the binary representation, without the length prefix.
     func appendBinary(to buffer: inout [UInt8])
+    /// True for SQL NULL (an optional without a value).
+    var postgresIsNull: Bool { get }
+}
+
+extension PostgresArrayElement {
+    public var postgresIsNull: Bool { false }
+}
+
+extension Optional: PostgresEncodable, PostgresArrayElement where Wrapped: PostgresArrayElement {
+    public static var postgresType: PostgresType { Wrapped.postgresType }
+    public static var postgresArrayType: PostgresType { Wrapped.postgresArrayType }
+    public var postgresIsNull: Bool { self == nil }
+    public func appendBinary(to buffer: inout [UInt8]) { self?.appendBinary(to: &buffer) }
+    public func postgresBind() -> PostgresBind {
+        self?.postgresBind() ?? PostgresBind(type: Wrapped.postgresType, format: 1, bytes: nil)
+    }
 }
 
 extension PostgresArrayElement {
@@ -93,20 +109,20 @@ extension UUID: PostgresArrayElement {
 /// Microseconds between the Unix epoch and PostgreSQL's epoch (2000-01-01 00:00:00 UTC).
 let postgresEpochOffsetMicroseconds: Int64 = 946_684_800_000_000
 
-extension Date: PostgresEncodable {
+extension Date: PostgresArrayElement {
     public static var postgresType: PostgresType { .timestamptz }
-    public func postgresBind() -> PostgresBind {
-        // Binary timestamptz: Int64 microseconds since 2000-01-01 UTC.
+    public static var postgresArrayType: PostgresType { .timestamptzArray }
+    /// Binary timestamptz: Int64 microseconds since 2000-01-01 UTC.
+    public func appendBinary(to buffer: inout [UInt8]) {
         let micros = Int64((timeIntervalSince1970 * 1_000_000).rounded()) - postgresEpochOffsetMicroseconds
-        var bytes: [UInt8] = []
-        appendBigEndian(micros, to: &bytes)
-        return PostgresBind(type: .timestamptz, format: 1, bytes: bytes)
+        appendBigEndian(micros, to: &buffer)
     }
 }
 
-extension Data: PostgresEncodable {
+extension Data: PostgresArrayElement {
     public static var postgresType: PostgresType { .bytea }
-    public func postgresBind() -> PostgresBind { PostgresBind(type: .bytea, format: 1, bytes: [UInt8](self)) }
+    public static var postgresArrayType: PostgresType { .byteaArray }
+    public func appendBinary(to buffer: inout [UInt8]) { buffer.append(contentsOf: self) }
 }
 
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
@@ -116,7 +132,7 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
         // then each element as length + bytes.
         var bytes: [UInt8] = []
         appendBigEndian(Int32(isEmpty ? 0 : 1), to: &bytes)
-        appendBigEndian(Int32(0), to: &bytes)
+        appendBigEndian(Int32(contains { $0.postgresIsNull } ? 1 : 0), to: &bytes)
         appendBigEndian(Element.postgresType.rawValue, to: &bytes)
         if !isEmpty {
             appendBigEndian(Int32(count), to: &bytes)
@@ -124,6 +140,10 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
         }
         var element: [UInt8] = []
         for value in self {
+            if value.postgresIsNull {
+                appendBigEndian(Int32(-1), to: &bytes)
+                continue
+            }
             element.removeAll(keepingCapacity: true)
             value.appendBinary(to: &element)
             appendBigEndian(Int32(element.count), to: &bytes)
@@ -134,7 +154,7 @@ extension Array: PostgresEncodable where Element: PostgresArrayElement {
 }
 
 /// A JSON document sent as `jsonb` (text format: the JSON text itself).
-public struct PostgresJSONB: PostgresEncodable, Hashable {
+public struct PostgresJSONB: PostgresArrayElement, Hashable {
     /// The JSON text.
     public var text: String
 
@@ -148,5 +168,10 @@ public struct PostgresJSONB: PostgresEncodable, Hashable {
     }
 
     public static var postgresType: PostgresType { .jsonb }
-    public func postgresBind() -> PostgresBind { PostgresBind(type: .jsonb, format: 0, bytes: Array(text.utf8)) }
+    public static var postgresArrayType: PostgresType { .jsonbArray }
+    /// Binary jsonb: a version byte (1), then the JSON text.
+    public func appendBinary(to buffer: inout [UInt8]) {
+        buffer.append(1)
+        buffer.append(contentsOf: text.utf8)
+    }
 }

@@ -98,15 +98,6 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             parts.append(.bind(value.postgresBind()))
         }
 
-        /// An optional value: `nil` is sent as SQL NULL of the wrapped type.
-        public mutating func appendInterpolation<T: PostgresEncodable>(_ value: T?) {
-            if let value {
-                parts.append(.bind(value.postgresBind()))
-            } else {
-                parts.append(.bind(PostgresBind(type: T.postgresType, format: 0, bytes: nil)))
-            }
-        }
-
         /// A nested query fragment (its own values stay parameters).
         public mutating func appendInterpolation(_ fragment: PostgresQuery) {
             parts.append(contentsOf: fragment.parts)

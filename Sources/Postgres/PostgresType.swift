@@ -33,6 +33,9 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let uuid = PostgresType(rawValue: 2950)
     public static let uuidArray = PostgresType(rawValue: 2951)
     public static let jsonb = PostgresType(rawValue: 3802)
+    public static let jsonbArray = PostgresType(rawValue: 3807)
+    public static let timestamptzArray = PostgresType(rawValue: 1185)
+    public static let byteaArray = PostgresType(rawValue: 1001)
 
     public var description: String {
         switch self {

@@ -23,6 +23,8 @@ public struct Configuration: Sendable {
     public var embedder = "minilm"
     /// Folder of the SQL migrations (`PARLEY_MIGRATIONS`); found next to the program when nil.
     public var migrationsDirectory: String?
+    /// Limits on ingested conversations (`PARLEY_MAX_BATCH`, `PARLEY_MAX_MESSAGES`, `PARLEY_MAX_MESSAGE_BYTES`).
+    public var ingestLimits = IngestLimits()
 
     public init() {}
 
@@ -44,6 +46,16 @@ public struct Configuration: Sendable {
         if let value = environment["PARLEY_MODELS"], !value.isEmpty { modelsDirectory = value }
         if let value = environment["PARLEY_EMBEDDER"] { embedder = try Self.embedder(value, setting: "PARLEY_EMBEDDER") }
         if let value = environment["PARLEY_MIGRATIONS"], !value.isEmpty { migrationsDirectory = value }
+        if let value = environment["PARLEY_MAX_BATCH"] {
+            ingestLimits.maxConversationsPerRequest = try Self.integer(value, setting: "PARLEY_MAX_BATCH", in: 1...100_000)
+        }
+        if let value = environment["PARLEY_MAX_MESSAGES"] {
+            ingestLimits.maxMessages = try Self.integer(value, setting: "PARLEY_MAX_MESSAGES", in: 1...100_000)
+        }
+        if let value = environment["PARLEY_MAX_MESSAGE_BYTES"] {
+            ingestLimits.maxMessageBytes = try Self.integer(value, setting: "PARLEY_MAX_MESSAGE_BYTES",
+                                                            in: 1_024...(64 << 20))
+        }
     }
 
     static func port(_ text: String, setting: String) throws -> Int {

@@ -12,6 +12,11 @@ public final class Database: Sendable {
     let embedded: EmbeddedPostgres?
     let logger: Logger
 
+    /// A database over an existing pool (tests, tools); closing it stops nothing else.
+    public convenience init(pool: PostgresPool, conninfo: String, logger: Logger) {
+        self.init(pool: pool, conninfo: conninfo, embedded: nil, logger: logger)
+    }
+
     init(pool: PostgresPool, conninfo: String, embedded: EmbeddedPostgres?, logger: Logger) {
         self.pool = pool
         self.conninfo = conninfo

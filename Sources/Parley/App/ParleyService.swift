@@ -14,12 +14,13 @@ public struct ParleyService: Sendable {
     }
 
     /// Every route of the service.
-    func makeRouter(database: Database) -> Router {
+    public static func makeRouter(context: AppContext) -> Router {
         var router = Router()
-        router.use(RequestLogMiddleware(logger: logger))
+        router.use(RequestLogMiddleware(logger: context.logger))
         router.use(SecurityHeadersMiddleware())
-        router.use(ProblemMiddleware(logger: logger))
-        HealthRoutes.register(on: &router, database: database)
+        router.use(ProblemMiddleware(logger: context.logger))
+        HealthRoutes.register(on: &router, database: context.database)
+        IngestRoutes.register(on: &router, context: context)
         return router
     }
 
@@ -34,7 +35,8 @@ public struct ParleyService: Sendable {
         }
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.reusePort = true
-        let server = HTTPServer(configuration: http, router: makeRouter(database: database), logger: logger)
+        let context = AppContext(configuration: configuration, database: database, logger: logger)
+        let server = HTTPServer(configuration: http, router: Self.makeRouter(context: context), logger: logger)
         let port: Int
         do {
             port = try server.start()

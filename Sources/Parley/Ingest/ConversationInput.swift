@@ -11,6 +11,8 @@ public struct ConversationInput: Sendable, Equatable {
     public var endUserID: String?
     public var sessionID: String?
     public var startedAt: Date
+    /// Whether the client gave the start time (a defaulted one is left out of the content hash).
+    public var startedAtGiven = true
     /// A JSON object.
     public var metadata: JSONValue
     public var tags: [String]
@@ -32,8 +34,8 @@ public struct ConversationInput: Sendable, Equatable {
     public var contentHash: String {
         var canonical: [String: JSONValue] = [
             "messages": .array(messages), "metadata": metadata, "tags": .array(tags.map(JSONValue.string)),
-            "started_at": .string(Timestamp.format(startedAt)),
         ]
+        if startedAtGiven { canonical["started_at"] = .string(Timestamp.format(startedAt)) }
         if let model { canonical["model"] = .string(model) }
         if let promptVersion { canonical["prompt_version"] = .string(promptVersion) }
         if let endUserID { canonical["user_id"] = .string(endUserID) }

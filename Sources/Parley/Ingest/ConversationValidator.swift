@@ -47,8 +47,8 @@ public struct ConversationValidator: Sendable {
             errors.add("messages", "must be an array, got \(other.kindName)")
         }
 
-        let startedAt = time(object["started_at"] ?? object["timestamp"], "started_at", &errors)
-            ?? firstMessageTime ?? now
+        let givenStart = time(object["started_at"] ?? object["timestamp"], "started_at", &errors) ?? firstMessageTime
+        let startedAt = givenStart ?? now
         var metadata = JSONValue.object([:])
         if let m = object["metadata"], !m.isNull {
             if case .object = m {
@@ -68,7 +68,8 @@ public struct ConversationValidator: Sendable {
 
         var input = ConversationInput(
             externalID: externalID, messages: messages, model: model, promptVersion: nil, endUserID: endUser,
-            sessionID: session, startedAt: startedAt, metadata: metadata, tags: tags, feedback: feedback)
+            sessionID: session, startedAt: startedAt, startedAtGiven: givenStart != nil, metadata: metadata, tags: tags,
+            feedback: feedback)
         if promptVersion == nil, let system = input.systemPrompt {
             // Derived prompt version: the same system prompt always gives the same short hash.
             promptVersion = "sys-" + String(SHA256.hex(Array(system.utf8)).prefix(12))

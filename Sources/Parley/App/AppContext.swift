@@ -1,0 +1,23 @@
+import Logging
+import Postgres
+
+/// What every handler needs: the database, stores and settings of the running service.
+public struct AppContext: Sendable {
+    public let configuration: Configuration
+    public let database: Database
+    public let logger: Logger
+    public let apiKeys: APIKeyStore
+    public let batcher: IngestBatcher
+    public let validator: ConversationValidator
+
+    public init(configuration: Configuration, database: Database, logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        self.logger = logger
+        self.apiKeys = APIKeyStore(pool: database.pool)
+        self.batcher = IngestBatcher(pool: database.pool, logger: logger)
+        self.validator = ConversationValidator(limits: configuration.ingestLimits)
+    }
+
+    public var pool: PostgresPool { database.pool }
+}
