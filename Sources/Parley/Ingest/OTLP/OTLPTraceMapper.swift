@@ -81,7 +81,7 @@ public struct OTLPTraceMapper: Sendable {
             for (span, spanMessages) in ordered {
                 let input = spanMessages.input.map { Self.stamped($0, span.startNanos) }
                 let output = spanMessages.output.map { Self.stamped($0, span.endNanos) }
-                messages = Self.merge(messages, input + output)
+                messages = Self.merge(messages, input + output, newestInput: input.count - 1)
             }
             let chatSpans = ordered.map(\.span)
             // The latest span that says wins: models and services may change during a session.
@@ -124,14 +124,18 @@ public struct OTLPTraceMapper: Sendable {
 
         /// Merges a later span's messages into the conversation so far. Messages already present (matched in
         /// order) are skipped; new ones go just before the next matched message, or at the end.
-        static func merge(_ current: [JSONValue], _ later: [JSONValue]) -> [JSONValue] {
+        ///
+        /// The span's newest input message is what prompted the call, so it is new unless it repeats the very
+        /// last message (a retry): a user who says "yes" twice in separate turns keeps both.
+        static func merge(_ current: [JSONValue], _ later: [JSONValue], newestInput: Int) -> [JSONValue] {
             let currentKeys = current.map(identity)
             var out: [JSONValue] = []
             var cursor = 0
             var pending: [JSONValue] = []
-            for message in later {
+            for (index, message) in later.enumerated() {
                 let key = identity(message)
-                if let match = currentKeys[cursor...].firstIndex(of: key) {
+                let searched = index == newestInput ? max(cursor, currentKeys.count - 1) : cursor
+                if searched < currentKeys.count, let match = currentKeys[searched...].firstIndex(of: key) {
                     out += current[cursor...match].dropLast()
                     out += pending
                     out.append(current[match])
