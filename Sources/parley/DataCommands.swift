@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Parley
+import Postgres
+import Logging
+
+struct APIKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key for a project (created if missing).")
+
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Project slug (lowercase letters, digits and dashes).") var project: String
+        @Option(help: "A name to recognise the key by.") var name: String = ""
+        @Option(help: "Comma-separated scopes: ingest, read.") var scopes: String = "ingest,read"
+
+        func run() async throws {
+            let (configuration, logger) = try common.resolve()
+            try await withDatabase(configuration, logger) { database in
+                let projectID = try await ProjectStore(pool: database.pool).ensure(slug: project)
+                let scopeList = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                let created = try await APIKeyStore(pool: database.pool).create(projectID: projectID, name: name,
+                                                                                scopes: scopeList)
+                print(created.key)
+                FileHandle.standardError.write(Data(
+                    "API key for project '\(project)' (shown once; store it now). Use: Authorization: Bearer <key>\n".utf8))
+            }
+        }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import conversations from JSONL (API shape), OpenAI chat JSONL or CSV.")
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The file to import.") var file: String
+    @Option(help: "Project slug (created if missing).") var project: String = "default"
+    @Option(help: "jsonl, openai or csv (detected when omitted).") var format: String?
+    @Option(help: "CSV: column of the conversation id.") var idColumn: String?
+    @Option(help: "CSV: column of the user's message.") var userColumn: String?
+    @Option(help: "CSV: column of the assistant's reply.") var assistantColumn: String?
+    @Option(help: "CSV: column of the model name.") var modelColumn: String?
+    @Option(help: "CSV: column of the time.") var timeColumn: String?
+    @Option(help: "CSV: column of the session id.") var sessionColumn: String?
+    @Option(help: "CSV: column of the end-user id.") var userIdColumn: String?
+    @Option(help: "CSV: comma-separated columns to keep as metadata.") var metadataColumns: String?
+
+    func run() async throws {
+        let (configuration, logger) = try common.resolve()
+        var parsedFormat: ImportReader.Format?
+        if let format {
+            guard let f = ImportReader.Format(rawValue: format.lowercased()) else {
+                throw ValidationError("--format must be jsonl, openai or csv (got \"\(format)\")")
+            }
+            parsedFormat = f
+        }
+        var mapping: ImportReader.CSVMapping?
+        if let userColumn {
+            mapping = ImportReader.CSVMapping(
+                id: idColumn, userText: userColumn, assistantText: assistantColumn, model: modelColumn,
+                timestamp: timeColumn, session: sessionColumn, userID: userIdColumn,
+                metadata: metadataColumns?.split(separator: ",").map(String.init) ?? [])
+        }
+        let reader: ImportReader
+        do {
+            reader = try ImportReader(path: file, format: parsedFormat, csvMapping: mapping)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        try await withDatabase(configuration, logger) { database in
+            let projectID = try await ProjectStore(pool: database.pool).ensure(slug: project)
+            let progress = ProgressBar(label: "importing \(URL(fileURLWithPath: file).lastPathComponent)")
+            let start = Date()
+            let records = reader.lazy.map { $0.map { (line: $0.line, value: $0.conversation) } }
+            let summary = try await ConversationImporter(
+                pool: database.pool, validator: ConversationValidator(limits: configuration.ingestLimits)
+            ).run(records, projectID: projectID) { s in
+                progress.update(done: s.read, detail: "\(s.created) new, \(s.rejected) rejected")
+            }
+            progress.finish()
+            let seconds = Date().timeIntervalSince(start)
+            print("""
+                Imported \(file) into project '\(project)' in \(String(format: "%.1f", seconds)) s:
+                  \(summary.read) read, \(summary.created) created, \(summary.updated) updated, \
+                \(summary.duplicate) duplicate, \(summary.conflict) conflict, \(summary.rejected) rejected
+                """)
+            for error in summary.errors { print("  \(error)") }
+            if summary.rejected > summary.errors.count {
+                print("  … and \(summary.rejected - summary.errors.count) more rejected lines")
+            }
+        }
+    }
+}
+
+/// Opens the database, migrates it, runs `body`, and closes it (stopping an embedded cluster it started).
+func withDatabase(_ configuration: Configuration, _ logger: Logger,
+                  _ body: (Database) async throws -> Void) async throws {
+    try await operatorFacing {
+        let database = try await Database.open(configuration: configuration, logger: logger)
+        do {
+            try await database.migrate(directory: configuration.migrationsDirectory)
+            try await body(database)
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
+    }
+}
