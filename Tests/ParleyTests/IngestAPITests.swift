@@ -113,3 +113,31 @@ import Testing
         #expect(resend.json["status"] as? String == "duplicate")
     }
 }
+
+@Suite struct OTLPIngestTests {
+    @Test func tracesBecomeStoredConversations() async throws {
+        let app = try await TestApp.start()
+        defer { Task { await app.stop() } }
+        let input = #"[{"role":"user","parts":[{"type":"text","content":"What is the capital of France?"}]}]"#
+        let output = #"[{"role":"assistant","parts":[{"type":"text","content":"Paris."}],"finish_reason":"stop"}]"#
+        func attr(_ k: String, _ v: String) -> [String: Any] { ["key": k, "value": ["stringValue": v]] }
+        let payload: [String: Any] = ["resourceSpans": [[
+            "resource": ["attributes": [attr("service.name", "chat-api")]],
+            "scopeSpans": [["spans": [[
+                "traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "name": "chat gpt-4o",
+                "startTimeUnixNano": "1730000000000000000", "endTimeUnixNano": "1730000001000000000",
+                "attributes": [attr("gen_ai.operation.name", "chat"), attr("gen_ai.request.model", "gpt-4o"),
+                               attr("gen_ai.input.messages", input), attr("gen_ai.output.messages", output)],
+            ]]]],
+        ]]]
+        let reply = try await app.post("/v1/traces", json: payload)
+        #expect(reply.status == 200)
+        #expect(reply.json["partialSuccess"] == nil)
+        let stored = try await app.send("GET", "/api/v1/conversations/otel:5b8efff798038103d269b633813fc60c")
+        #expect(stored.status == 200)
+        #expect(stored.json["model"] as? String == "gpt-4o")
+        #expect((stored.json["messages"] as? [[String: Any]])?.last?["content"] as? String == "Paris.")
+        let protobuf = try await app.send("POST", "/v1/traces", body: Data([0x0a, 0x00]), contentType: "application/x-protobuf")
+        #expect(protobuf.status == 415)
+    }
+}

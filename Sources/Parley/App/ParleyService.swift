@@ -21,6 +21,7 @@ public struct ParleyService: Sendable {
         router.use(ProblemMiddleware(logger: context.logger))
         HealthRoutes.register(on: &router, database: context.database)
         IngestRoutes.register(on: &router, context: context)
+        TraceRoutes.register(on: &router, context: context)
         return router
     }
 
