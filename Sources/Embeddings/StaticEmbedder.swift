@@ -77,9 +77,22 @@ public final class StaticEmbedder: Embedder {
         _ ids: [Int32], table: UnsafePointer<Float>, dimension d: Int, into target: UnsafeMutablePointer<Float>
     ) {
         guard !ids.isEmpty else { return }
+        let vectorized = d / 16 * 16
+        let raw = UnsafeMutableRawPointer(target)
         for id in ids {
-            let row = table + Int(id) * d
-            for j in 0..<d { target[j] += row[j] }
+            let row = UnsafeRawPointer(table + Int(id) * d)
+            var j = 0
+            while j < vectorized {
+                let sum =
+                    raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+                    + row.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self)
+                raw.storeBytes(of: sum, toByteOffset: j * 4, as: SIMD16<Float>.self)
+                j += 16
+            }
+            while j < d {
+                target[j] += row.load(fromByteOffset: j * 4, as: Float.self)
+                j += 1
+            }
         }
         var norm: Float = 0
         for j in 0..<d { norm += target[j] * target[j] }

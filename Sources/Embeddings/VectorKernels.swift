@@ -72,7 +72,9 @@ enum VectorKernels {
     }
 
     /// Copies `bias` into each of `rows` rows of `columns` floats.
-    static func fillRows(_ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int, with bias: UnsafePointer<Float>) {
+    static func fillRows(
+        _ data: UnsafeMutablePointer<Float>, rows: Int, columns: Int, with bias: UnsafePointer<Float>
+    ) {
         for row in 0..<rows {
             (data + row * columns).update(from: bias, count: columns)
         }

@@ -27,7 +27,9 @@ enum EmbedBench {
             print(
                 "short texts: \(short.count) (mean \(meanCharacters(short)) chars)   "
                     + "long texts: \(long.count) (mean \(meanCharacters(long)) chars)")
-            for model in [EmbeddingModel.potion, .minilm] {
+            // EMBED_BENCH_MODELS=potion (or minilm) limits the run to one model.
+            let only = ProcessInfo.processInfo.environment["EMBED_BENCH_MODELS"].flatMap(EmbeddingModel.init(rawValue:))
+            for model in [EmbeddingModel.potion, .minilm] where only == nil || only == model {
                 let load = Date()
                 let embedder = try EmbedderConfiguration(model: model, modelsDirectory: directory).makeEmbedder()
                 print("\n\(model.modelID) (\(embedder.dimension) d), loaded in \(milliseconds(since: load)) ms")
