@@ -58,7 +58,10 @@ struct DemoDataTests {
         let conversations = try DemoData(directory: Self.directory).conversations(now: Self.now, seed: 3)
         let chat = try #require(conversations.first { $0["id"] == .string("demo-hh-rlhf-0") })
         let messages = try #require(chat["messages"]?.arrayValue)
-        #expect(messages.map { $0["role"]?.stringValue } == ["system", "user", "assistant", "user", "assistant", "user", "assistant"])
+        #expect(
+            messages.map { $0["role"]?.stringValue } == [
+                "system", "user", "assistant", "user", "assistant", "user", "assistant",
+            ])
         #expect(messages[1]["content"] == .string("what are some pranks with a pen i can do?"))
         #expect(messages.allSatisfy { !($0["content"]?.stringValue?.contains("Human:") ?? true) })
     }

@@ -63,7 +63,8 @@ struct ImportReaderTests {
     }
 
     @Test func csvWithQuotesNewlinesAndMapping() throws {
-        let text = "conv,question,answer,llm,when,sess,customer,channel,country\r\n"
+        let text =
+            "conv,question,answer,llm,when,sess,customer,channel,country\r\n"
             + "a1,\"How do I \"\"reset\"\" it?\",\"Step 1.\r\nStep 2.\",gpt-4o,2024-05-01T12:30:00Z,s1,u1,web,FR\r\n"
             + "a2,\"Multi\nline\nquestion\",,gpt-4o,1714566600,s1,u1,app,\r\n"
             + "a3,,no question,gpt-4o,,,,,\r\n"
@@ -98,7 +99,8 @@ struct ImportReaderTests {
     }
 
     @Test func csvMappingGuessedFromHeader() throws {
-        let text = "text,category\nHow do I locate my card?,card_arrival\n\"I still have not received my new card, I ordered over a week ago.\",card_arrival\n"
+        let text =
+            "text,category\nHow do I locate my card?,card_arrival\n\"I still have not received my new card, I ordered over a week ago.\",card_arrival\n"
         let reader = try ImportReader(path: try file("banking.csv", text))
         #expect(reader.format == .csv)
         let items = Array(reader)
@@ -118,7 +120,9 @@ struct ImportReaderTests {
         #expect(throws: ImportError.self) { _ = try ImportReader(path: try file("notes.txt", "just words\n")) }
         #expect(throws: ImportError.self) { _ = try ImportReader(path: "/nonexistent/file.jsonl") }
         #expect(throws: ImportError.self) {
-            _ = try ImportReader(path: try file("broken.csv", "prompt,answer\n\"never closed,x\n"), format: .csv).map { try $0.get() }
+            _ = try ImportReader(path: try file("broken.csv", "prompt,answer\n\"never closed,x\n"), format: .csv).map {
+                try $0.get()
+            }
         }
     }
 
@@ -134,8 +138,12 @@ struct ImportReaderTests {
     @Test func streamsLargeFilesAcrossChunks() throws {
         // Lines straddle the 64 KiB read chunks; one line is bigger than a chunk.
         var text = "\u{FEFF}"
-        for i in 1...3_000 { text += #"{"id": "c\#(i)", "messages": [{"role": "user", "content": "message number \#(i)"}]}"# + "\n" }
-        text += #"{"id": "big", "messages": [{"role": "user", "content": "\#(String(repeating: "x", count: 200_000))"}]}"# + "\n"
+        for i in 1...3_000 {
+            text += #"{"id": "c\#(i)", "messages": [{"role": "user", "content": "message number \#(i)"}]}"# + "\n"
+        }
+        text +=
+            #"{"id": "big", "messages": [{"role": "user", "content": "\#(String(repeating: "x", count: 200_000))"}]}"#
+            + "\n"
         let reader = try ImportReader(path: try file("many.jsonl", text))
         var count = 0
         var last: ImportReader.Record?

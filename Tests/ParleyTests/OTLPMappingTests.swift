@@ -8,14 +8,17 @@ struct OTLPMappingTests {
 
     /// An `ExportTraceServiceRequest` with one resource (`service.name`) and the given spans.
     func request(_ spans: [String], service: String = "chat-api") -> JSONValue {
-        let text = #"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":""#
+        let text =
+            #"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":""#
             + service + #""}}]},"scopeSpans":[{"scope":{"name":"test"},"spans":["# + spans.joined(separator: ",")
             + "]}]}]}"
         return (try? JSONParser.parse(text)) ?? .null
     }
 
-    func span(_ id: String, trace: String? = nil, name: String = "chat", start: Int, end: Int,
-              attributes: [String], events: String = "[]") -> String {
+    func span(
+        _ id: String, trace: String? = nil, name: String = "chat", start: Int, end: Int,
+        attributes: [String], events: String = "[]"
+    ) -> String {
         #"{"traceId":""# + (trace ?? self.trace) + #"","spanId":""# + id + #"","name":""# + name
             + #"","kind":3,"startTimeUnixNano":"\#(1_730_000_000_000_000_000 + start * 1_000_000)","endTimeUnixNano":"\#(1_730_000_000_000_000_000 + end * 1_000_000)","attributes":["#
             + attributes.joined(separator: ",") + #"],"events":"# + events + #","status":{}}"#
@@ -41,8 +44,12 @@ struct OTLPMappingTests {
             str("gen_ai.completion.0.finish_reason", "stop"), int("gen_ai.usage.prompt_tokens", 25),
             int("gen_ai.usage.completion_tokens", 9), str("traceloop.association.properties.user_id", "u-42"),
         ]
-        let result = OTLPTraceMapper().map(request([span("a1b2c3d4e5f60718", name: "openai.chat", start: 0, end: 900,
-                                                         attributes: attributes)]))
+        let result = OTLPTraceMapper().map(
+            request([
+                span(
+                    "a1b2c3d4e5f60718", name: "openai.chat", start: 0, end: 900,
+                    attributes: attributes)
+            ]))
         #expect(result.warnings.isEmpty)
         let conversation = try #require(result.conversations.first)
         let input = try validated(conversation)
@@ -69,8 +76,12 @@ struct OTLPMappingTests {
             str("gen_ai.operation.name", "chat"), str("gen_ai.system", "openai"), str("gen_ai.request.model", "gpt-4o"),
             int("gen_ai.usage.input_tokens", 12), int("gen_ai.usage.output_tokens", 1),
         ]
-        let result = OTLPTraceMapper().map(request([span("00f067aa0ba902b7", name: "chat gpt-4o", start: 0, end: 500,
-                                                         attributes: attributes, events: events)]))
+        let result = OTLPTraceMapper().map(
+            request([
+                span(
+                    "00f067aa0ba902b7", name: "chat gpt-4o", start: 0, end: 500,
+                    attributes: attributes, events: events)
+            ]))
         #expect(result.warnings.isEmpty)
         let input = try validated(try #require(result.conversations.first))
         #expect(input.messages.map(ConversationInput.text(of:)) == ["Answer briefly.", "What is 2+2?", "4"])
@@ -85,21 +96,27 @@ struct OTLPMappingTests {
             str("gen_ai.conversation.id", "conv-7"), str("gen_ai.response.model", "gpt-4o-2024-11-20"),
             str("gen_ai.system_instructions", #"[{"type":"text","content":"Be kind."}]"#),
             str("gen_ai.input.messages", #"[{"role":"user","parts":[{"type":"text","content":"Hi"}]}]"#),
-            str("gen_ai.output.messages",
+            str(
+                "gen_ai.output.messages",
                 #"[{"role":"assistant","parts":[{"type":"text","content":"Hello!"}],"finish_reason":"stop"}]"#),
             str("enduser.id", "alice"),
         ]
         // The second turn, in another trace, repeats the history.
         let second = [
             str("gen_ai.operation.name", "chat"), str("gen_ai.conversation.id", "conv-7"),
-            str("gen_ai.input.messages", #"[{"role":"user","parts":[{"type":"text","content":"Hi"}]},{"role":"assistant","parts":[{"type":"text","content":"Hello!"}]},{"role":"user","parts":[{"type":"text","content":"Bye"},{"type":"blob","modality":"image","content":"AAAA"}]}]"#),
+            str(
+                "gen_ai.input.messages",
+                #"[{"role":"user","parts":[{"type":"text","content":"Hi"}]},{"role":"assistant","parts":[{"type":"text","content":"Hello!"}]},{"role":"user","parts":[{"type":"text","content":"Bye"},{"type":"blob","modality":"image","content":"AAAA"}]}]"#
+            ),
             str("gen_ai.output.messages", #"[{"role":"assistant","parts":[{"type":"text","content":"Goodbye."}]}]"#),
         ]
-        let result = OTLPTraceMapper().map(request([
-            span("1111111111111111", trace: "0af7651916cd43dd8448eb211c80319c", start: 60_000, end: 61_000,
-                 attributes: second),
-            span("2222222222222222", start: 0, end: 1_000, attributes: first),
-        ]))
+        let result = OTLPTraceMapper().map(
+            request([
+                span(
+                    "1111111111111111", trace: "0af7651916cd43dd8448eb211c80319c", start: 60_000, end: 61_000,
+                    attributes: second),
+                span("2222222222222222", start: 0, end: 1_000, attributes: first),
+            ]))
         #expect(result.conversations.count == 1)
         #expect(result.warnings.map(\.message) == ["skipped blob parts"])
         let input = try validated(try #require(result.conversations.first))
@@ -113,36 +130,44 @@ struct OTLPMappingTests {
     }
 
     @Test func multiSpanTraceWithToolCalls() throws {
-        let ask = [str("gen_ai.prompt.0.role", "system"), str("gen_ai.prompt.0.content", "You can check weather."),
-                   str("gen_ai.prompt.1.role", "user"), str("gen_ai.prompt.1.content", "Weather in Paris?")]
-        let firstCall = ask + [
-            str("gen_ai.operation.name", "chat"), str("gen_ai.request.model", "gpt-4o"),
-            str("gen_ai.completion.0.role", "assistant"), str("gen_ai.completion.0.finish_reason", "tool_calls"),
-            str("gen_ai.completion.0.tool_calls.0.id", "call_1"),
-            str("gen_ai.completion.0.tool_calls.0.name", "get_weather"),
-            str("gen_ai.completion.0.tool_calls.0.arguments", #"{"city":"Paris"}"#),
-            int("gen_ai.usage.input_tokens", 40), int("gen_ai.usage.output_tokens", 10),
+        let ask = [
+            str("gen_ai.prompt.0.role", "system"), str("gen_ai.prompt.0.content", "You can check weather."),
+            str("gen_ai.prompt.1.role", "user"), str("gen_ai.prompt.1.content", "Weather in Paris?"),
         ]
-        let secondCall = ask + [
-            str("gen_ai.operation.name", "chat"), str("gen_ai.request.model", "gpt-4o"),
-            str("gen_ai.prompt.2.role", "assistant"), str("gen_ai.prompt.2.tool_calls.0.id", "call_1"),
-            str("gen_ai.prompt.2.tool_calls.0.name", "get_weather"),
-            str("gen_ai.prompt.2.tool_calls.0.arguments", #"{"city": "Paris"}"#),
-            str("gen_ai.prompt.3.role", "tool"), str("gen_ai.prompt.3.tool_call_id", "call_1"),
-            str("gen_ai.prompt.3.content", #"{"temp_c":18}"#), str("gen_ai.completion.0.role", "assistant"),
-            str("gen_ai.completion.0.content", "It is 18 °C in Paris."),
-            int("gen_ai.usage.input_tokens", 70), int("gen_ai.usage.output_tokens", 12),
-        ]
-        let result = OTLPTraceMapper().map(request([
-            span("aaaaaaaaaaaaaaa1", name: "invoke_agent weather", start: 0, end: 3_000,
-                 attributes: [str("gen_ai.operation.name", "invoke_agent"), str("session.id", "s-9")]),
-            span("aaaaaaaaaaaaaaa2", start: 10, end: 1_000, attributes: firstCall),
-            span("aaaaaaaaaaaaaaa3", name: "execute_tool get_weather", start: 1_010, end: 1_200,
-                 attributes: [str("gen_ai.operation.name", "execute_tool"), str("gen_ai.tool.name", "get_weather")]),
-            span("aaaaaaaaaaaaaaa4", start: 1_210, end: 2_900, attributes: secondCall),
-            span("aaaaaaaaaaaaaaa5", name: "GET /weather", start: 1_020, end: 1_150,
-                 attributes: [str("http.request.method", "GET")]),
-        ]))
+        let firstCall =
+            ask + [
+                str("gen_ai.operation.name", "chat"), str("gen_ai.request.model", "gpt-4o"),
+                str("gen_ai.completion.0.role", "assistant"), str("gen_ai.completion.0.finish_reason", "tool_calls"),
+                str("gen_ai.completion.0.tool_calls.0.id", "call_1"),
+                str("gen_ai.completion.0.tool_calls.0.name", "get_weather"),
+                str("gen_ai.completion.0.tool_calls.0.arguments", #"{"city":"Paris"}"#),
+                int("gen_ai.usage.input_tokens", 40), int("gen_ai.usage.output_tokens", 10),
+            ]
+        let secondCall =
+            ask + [
+                str("gen_ai.operation.name", "chat"), str("gen_ai.request.model", "gpt-4o"),
+                str("gen_ai.prompt.2.role", "assistant"), str("gen_ai.prompt.2.tool_calls.0.id", "call_1"),
+                str("gen_ai.prompt.2.tool_calls.0.name", "get_weather"),
+                str("gen_ai.prompt.2.tool_calls.0.arguments", #"{"city": "Paris"}"#),
+                str("gen_ai.prompt.3.role", "tool"), str("gen_ai.prompt.3.tool_call_id", "call_1"),
+                str("gen_ai.prompt.3.content", #"{"temp_c":18}"#), str("gen_ai.completion.0.role", "assistant"),
+                str("gen_ai.completion.0.content", "It is 18 °C in Paris."),
+                int("gen_ai.usage.input_tokens", 70), int("gen_ai.usage.output_tokens", 12),
+            ]
+        let result = OTLPTraceMapper().map(
+            request([
+                span(
+                    "aaaaaaaaaaaaaaa1", name: "invoke_agent weather", start: 0, end: 3_000,
+                    attributes: [str("gen_ai.operation.name", "invoke_agent"), str("session.id", "s-9")]),
+                span("aaaaaaaaaaaaaaa2", start: 10, end: 1_000, attributes: firstCall),
+                span(
+                    "aaaaaaaaaaaaaaa3", name: "execute_tool get_weather", start: 1_010, end: 1_200,
+                    attributes: [str("gen_ai.operation.name", "execute_tool"), str("gen_ai.tool.name", "get_weather")]),
+                span("aaaaaaaaaaaaaaa4", start: 1_210, end: 2_900, attributes: secondCall),
+                span(
+                    "aaaaaaaaaaaaaaa5", name: "GET /weather", start: 1_020, end: 1_150,
+                    attributes: [str("http.request.method", "GET")]),
+            ]))
         #expect(result.conversations.count == 1)
         #expect(Set(result.warnings.map(\.spanID)) == ["aaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaa3"])
         let input = try validated(try #require(result.conversations.first))
@@ -160,26 +185,34 @@ struct OTLPMappingTests {
 
     @Test func separateTurnsMergeInTimeOrder() throws {
         func turn(_ user: String, _ reply: String) -> [String] {
-            [str("session.id", "s-1"), str("gen_ai.prompt.0.role", "user"), str("gen_ai.prompt.0.content", user),
-             str("gen_ai.completion.0.role", "assistant"), str("gen_ai.completion.0.content", reply)]
+            [
+                str("session.id", "s-1"), str("gen_ai.prompt.0.role", "user"), str("gen_ai.prompt.0.content", user),
+                str("gen_ai.completion.0.role", "assistant"), str("gen_ai.completion.0.content", reply),
+            ]
         }
-        let result = OTLPTraceMapper().map(request([
-            span("bbbbbbbbbbbbbbb2", trace: "0af7651916cd43dd8448eb211c80319d", start: 5_000, end: 6_000,
-                 attributes: turn("yes", "Done.")),
-            span("bbbbbbbbbbbbbbb1", start: 0, end: 1_000, attributes: turn("Book it?", "Shall I?")),
-            span("bbbbbbbbbbbbbbb3", trace: "0af7651916cd43dd8448eb211c80319e", start: 7_000, end: 8_000,
-                 attributes: turn("yes", "Already done.")),
-        ]))
+        let result = OTLPTraceMapper().map(
+            request([
+                span(
+                    "bbbbbbbbbbbbbbb2", trace: "0af7651916cd43dd8448eb211c80319d", start: 5_000, end: 6_000,
+                    attributes: turn("yes", "Done.")),
+                span("bbbbbbbbbbbbbbb1", start: 0, end: 1_000, attributes: turn("Book it?", "Shall I?")),
+                span(
+                    "bbbbbbbbbbbbbbb3", trace: "0af7651916cd43dd8448eb211c80319e", start: 7_000, end: 8_000,
+                    attributes: turn("yes", "Already done.")),
+            ]))
         let input = try validated(try #require(result.conversations.first))
-        #expect(input.messages.map(ConversationInput.text(of:))
-            == ["Book it?", "Shall I?", "yes", "Done.", "yes", "Already done."])
+        #expect(
+            input.messages.map(ConversationInput.text(of:))
+                == ["Book it?", "Shall I?", "yes", "Done.", "yes", "Already done."])
     }
 
     @Test func spanWithoutGenAIDataIsIgnored() {
-        let result = OTLPTraceMapper().map(request([
-            span("cccccccccccccccc", name: "GET /healthz", start: 0, end: 2,
-                 attributes: [str("http.request.method", "GET"), int("http.response.status_code", 200)]),
-        ]))
+        let result = OTLPTraceMapper().map(
+            request([
+                span(
+                    "cccccccccccccccc", name: "GET /healthz", start: 0, end: 2,
+                    attributes: [str("http.request.method", "GET"), int("http.response.status_code", 200)])
+            ]))
         #expect(result.conversations.isEmpty)
         #expect(result.warnings.isEmpty)
     }
@@ -191,9 +224,14 @@ struct OTLPMappingTests {
         #expect(result.warnings.count == 1)
         #expect(throws: JSONParseError.self) { try OTLPTraceMapper().map(json: Array("{".utf8)) }
 
-        let broken = OTLPTraceMapper().map(request([span("dddddddddddddddd", start: 0, end: 1, attributes: [
-            str("gen_ai.input.messages", "not json"), str("gen_ai.operation.name", "chat"),
-        ])]))
+        let broken = OTLPTraceMapper().map(
+            request([
+                span(
+                    "dddddddddddddddd", start: 0, end: 1,
+                    attributes: [
+                        str("gen_ai.input.messages", "not json"), str("gen_ai.operation.name", "chat"),
+                    ])
+            ]))
         #expect(broken.conversations.isEmpty)
         #expect(broken.warnings.map(\.message).contains("gen_ai.input.messages is not a JSON array; skipped"))
     }

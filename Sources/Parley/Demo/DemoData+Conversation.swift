@@ -3,11 +3,17 @@ import Foundation
 extension DemoData {
     /// The support bot's system prompts: v1 before day −15, v2 (stricter, shorter answers) after.
     static let supportPrompts: [(version: String, text: String)] = [
-        ("support-v1", "You are Penny, the virtual assistant of Northwind Bank. Answer customer questions about cards, "
-            + "payments, transfers and accounts. Be friendly and polite."),
-        ("support-v2", "You are Penny, Northwind Bank's support assistant. Answer in at most three sentences and point "
-            + "to the exact place in the app when you can. Never ask for a full card number, PIN or passcode. Offer to "
-            + "hand over to a human agent when you cannot solve the problem."),
+        (
+            "support-v1",
+            "You are Penny, the virtual assistant of Northwind Bank. Answer customer questions about cards, "
+                + "payments, transfers and accounts. Be friendly and polite."
+        ),
+        (
+            "support-v2",
+            "You are Penny, Northwind Bank's support assistant. Answer in at most three sentences and point "
+                + "to the exact place in the app when you can. Never ask for a full card number, PIN or passcode. "
+                + "Offer to hand over to a human agent when you cannot solve the problem."
+        ),
     ]
     /// The general assistant's system prompt (HH-RLHF, MT-Bench and Vicuna-bench conversations).
     static let assistantPrompt = (version: "assistant-v1", text: "You are a helpful, honest and harmless assistant.")
@@ -25,7 +31,10 @@ extension DemoData {
         var draw = random.unit() * weights.reduce(0, +)
         var day = 29
         for (d, weight) in weights.enumerated() {
-            if draw < weight { day = d; break }
+            if draw < weight {
+                day = d
+                break
+            }
             draw -= weight
         }
         return Double(day * 86_400) + 3_600 + random.unit() * (86_400 - 3_600)
@@ -38,7 +47,11 @@ extension DemoData {
         let daysAgo = secondsAgo / 86_400
         let startedAt = now.addingTimeInterval(-secondsAgo)
         let model: String
-        if daysAgo > 13 { model = olderModel } else if daysAgo < 11 { model = newerModel } else {
+        if daysAgo > 13 {
+            model = olderModel
+        } else if daysAgo < 11 {
+            model = newerModel
+        } else {
             model = random.chance(0.5) ? olderModel : newerModel
         }
         let prompt = demo.isSupport ? supportPrompts[daysAgo >= 15 ? 0 : 1] : assistantPrompt
@@ -54,10 +67,11 @@ extension DemoData {
         var time = startedAt
         for (i, turn) in demo.turns.enumerated() {
             if i > 0 { time += turn.role == "user" ? Double(random.int(20..<180)) : Double(random.int(2..<12)) }
-            messages.append(.object([
-                "role": .string(turn.role), "content": .string(turn.text),
-                "created_at": .string(Timestamp.format(time)),
-            ]))
+            messages.append(
+                .object([
+                    "role": .string(turn.role), "content": .string(turn.text),
+                    "created_at": .string(Timestamp.format(time)),
+                ]))
         }
         var object: [String: JSONValue] = [
             "id": .string("demo-\(demo.source)-\(index)"), "messages": .array(messages), "model": .string(model),
@@ -78,7 +92,11 @@ extension DemoData {
         let refused = refusalMarkers.contains { reply.contains($0) }
         guard random.chance(refused ? 0.45 : 0.3) else { return nil }
         let negative: Double
-        if refused { negative = 0.7 } else if demo.isSupport { negative = promptVersion == "support-v1" ? 0.22 : 0.1 } else {
+        if refused {
+            negative = 0.7
+        } else if demo.isSupport {
+            negative = promptVersion == "support-v1" ? 0.22 : 0.1
+        } else {
             negative = 0.2
         }
         let up = !random.chance(negative)
@@ -86,7 +104,8 @@ extension DemoData {
         let detail = random.unit()
         if detail < 0.4 { fields["rating"] = .number(String(up ? random.int(4..<6) : random.int(1..<3))) }
         if detail < 0.15 {
-            let comments = up
+            let comments =
+                up
                 ? ["Quick and clear, thanks!", "Exactly what I needed.", "Helpful answer."]
                 : refused
                     ? ["It refused a perfectly normal request.", "Too preachy.", "Didn't answer my question."]

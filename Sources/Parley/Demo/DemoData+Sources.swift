@@ -21,12 +21,14 @@ extension DemoData {
     static func loadSeeds(directory: String) throws -> [DemoSeed] {
         var seeds: [DemoSeed] = []
         seeds += try hhRLHF(directory + "/hh_rlhf_harmless_base/chosen.jsonl")
-        seeds += try mtBench(questions: directory + "/mt_bench/question.jsonl",
-                             answers: directory + "/mt_bench/reference_answer_gpt-4.jsonl")
+        seeds += try mtBench(
+            questions: directory + "/mt_bench/question.jsonl",
+            answers: directory + "/mt_bench/reference_answer_gpt-4.jsonl")
         seeds += try jsonLines(directory + "/vicuna_bench/question.jsonl").compactMap { question in
             guard let first = question["turns"]?.arrayValue?.first?.stringValue else { return nil }
-            return DemoSeed(source: "vicuna-bench", category: question["category"]?.stringValue ?? "generic",
-                            turns: [.init(role: "user", text: first)], isSupport: false)
+            return DemoSeed(
+                source: "vicuna-bench", category: question["category"]?.stringValue ?? "generic",
+                turns: [.init(role: "user", text: first)], isSupport: false)
         }
         seeds += try banking77(directory + "/banking77/test-subset.csv")
         return seeds
@@ -63,13 +65,13 @@ extension DemoData {
         var references: [String: [String]] = [:]
         for answer in try jsonLines(answers) {
             guard let id = answer["question_id"].map({ $0.stringValue ?? $0.serialized() }),
-                  let turns = answer["choices"]?.arrayValue?.first?["turns"]?.arrayValue
+                let turns = answer["choices"]?.arrayValue?.first?["turns"]?.arrayValue
             else { continue }
             references[id] = turns.compactMap(\.stringValue)
         }
         return try jsonLines(questions).compactMap { question in
             guard let id = question["question_id"].map({ $0.stringValue ?? $0.serialized() }),
-                  let asked = question["turns"]?.arrayValue?.compactMap(\.stringValue), let first = asked.first
+                let asked = question["turns"]?.arrayValue?.compactMap(\.stringValue), let first = asked.first
             else { return nil }
             var turns: [DemoSeed.Turn] = [.init(role: "user", text: first)]
             if let answers = references[id], answers.count >= asked.count {
@@ -79,8 +81,9 @@ extension DemoData {
                     turns.append(.init(role: "assistant", text: a))
                 }
             }
-            return DemoSeed(source: "mt-bench", category: question["category"]?.stringValue ?? "general",
-                            turns: turns, isSupport: false)
+            return DemoSeed(
+                source: "mt-bench", category: question["category"]?.stringValue ?? "general",
+                turns: turns, isSupport: false)
         }
     }
 
@@ -89,13 +92,16 @@ extension DemoData {
         let mapping = ImportReader.CSVMapping(userText: "text", metadata: ["category"])
         return try ImportReader(path: path, format: .csv, csvMapping: mapping).compactMap { item in
             guard case .success(let record) = item,
-                  let text = record.conversation["messages"]?.arrayValue?.first.map(ConversationInput.text(of:)),
-                  let category = record.conversation["metadata"]?["category"]?.stringValue
+                let text = record.conversation["messages"]?.arrayValue?.first.map(ConversationInput.text(of:)),
+                let category = record.conversation["metadata"]?["category"]?.stringValue
             else { return nil }
-            return DemoSeed(source: "banking77", category: category,
-                            turns: [.init(role: "user", text: text),
-                                    .init(role: "assistant", text: BankingReplies.reply(for: category))],
-                            isSupport: true)
+            return DemoSeed(
+                source: "banking77", category: category,
+                turns: [
+                    .init(role: "user", text: text),
+                    .init(role: "assistant", text: BankingReplies.reply(for: category)),
+                ],
+                isSupport: true)
         }
     }
 

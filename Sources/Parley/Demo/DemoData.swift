@@ -47,8 +47,9 @@ public struct DemoData: Sendable {
         }
         if let path = try? ResourceLocator.folder(named: "Sources/Parley/Demo/Data") { return path }
         if isDirectory("/usr/share/parley/demo") { return "/usr/share/parley/demo" }
-        throw DemoDataError(message: "no demo data: set PARLEY_DEMO_DATA, or run from the repository, "
-                                + "or install it in /usr/share/parley/demo")
+        throw DemoDataError(
+            message: "no demo data: set PARLEY_DEMO_DATA, or run from the repository, "
+                + "or install it in /usr/share/parley/demo")
     }
 
     /// Every demo conversation in the API shape, dated within the 30 days before `now`.

@@ -16,8 +16,9 @@ extension ImportReader {
             throw ImportError(.unreadable, line: 1, "cannot read: \(error)")
         }
         guard let resolved = mapping ?? CSVMapping.guess(header: header) else {
-            throw ImportError(.missingColumn, line: 1,
-                              "no column looks like the user's text (\(header.joined(separator: ", "))); give a mapping")
+            throw ImportError(
+                .missingColumn, line: 1,
+                "no column looks like the user's text (\(header.joined(separator: ", "))); give a mapping")
         }
         return try CSVLayout(header: header, mapping: resolved)
     }
@@ -32,8 +33,10 @@ extension ImportReader {
             return .failure(error)
         }
         guard fields.count == layout.columnCount else {
-            return .failure(ImportError(.invalidRecord, line: line,
-                                        "has \(fields.count) fields; the header has \(layout.columnCount)"))
+            return .failure(
+                ImportError(
+                    .invalidRecord, line: line,
+                    "has \(fields.count) fields; the header has \(layout.columnCount)"))
         }
         func cell(_ index: Int?) -> String? {
             guard let index else { return nil }

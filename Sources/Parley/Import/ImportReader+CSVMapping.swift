@@ -54,11 +54,16 @@ extension ImportReader {
             let id = pick(["id", "conversation_id", "conversation id"])
             let userID = pick(["user_id", "userid", "user id", "end_user_id", "customer_id"])
             let session = pick(["session_id", "session", "session id"])
-            guard let user = pick(["user", "user_text", "user_message", "prompt", "input", "question", "query",
-                                   "text", "message", "request"])
+            guard
+                let user = pick([
+                    "user", "user_text", "user_message", "prompt", "input", "question", "query",
+                    "text", "message", "request",
+                ])
             else { return nil }
-            let assistant = pick(["assistant", "assistant_text", "assistant_message", "response", "output", "answer",
-                                  "completion", "reply"])
+            let assistant = pick([
+                "assistant", "assistant_text", "assistant_message", "response", "output", "answer",
+                "completion", "reply",
+            ])
             let model = pick(["model", "model_name"])
             let timestamp = pick(["timestamp", "started_at", "created_at", "time", "date", "datetime"])
             return CSVMapping(
@@ -86,8 +91,9 @@ struct CSVLayout {
         func column(_ name: String?) throws(ImportError) -> Int? {
             guard let name else { return nil }
             guard let index = lowered.firstIndex(of: name.lowercased()) else {
-                throw ImportError(.missingColumn, line: 1,
-                                  "no column \"\(name)\" in the header (\(header.joined(separator: ", ")))")
+                throw ImportError(
+                    .missingColumn, line: 1,
+                    "no column \"\(name)\" in the header (\(header.joined(separator: ", ")))")
             }
             return index
         }

@@ -56,7 +56,8 @@ public final class ImportReader: Sequence, IteratorProtocol {
             throw ImportError(.unreadable, line: 0, "cannot open \(path)")
         }
         let name = URL(fileURLWithPath: path).lastPathComponent
-        try self.init(handle: handle, format: format, fileName: name, csvMapping: csvMapping, idPrefix: idPrefix ?? name)
+        try self.init(
+            handle: handle, format: format, fileName: name, csvMapping: csvMapping, idPrefix: idPrefix ?? name)
     }
 
     /// Reads from an open file handle (which the reader then owns and reads to the end).
@@ -75,7 +76,7 @@ public final class ImportReader: Sequence, IteratorProtocol {
         var firstLine = ""
         do {
             while let (_, line) = try lines.peek(), case .bytes(let bytes) = line,
-                  bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 })
+                bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 })
             {
                 _ = try lines.next()  // leading blank lines carry no record
             }
@@ -84,8 +85,9 @@ public final class ImportReader: Sequence, IteratorProtocol {
             throw ImportError(.unreadable, line: 0, "cannot read: \(error)")
         }
         guard let resolved = format ?? Self.detectFormat(fileName: fileName, firstLine: firstLine) else {
-            throw ImportError(.unknownFormat, line: 0,
-                              "cannot tell the format of \(fileName.isEmpty ? "the file" : fileName); give it explicitly")
+            throw ImportError(
+                .unknownFormat, line: 0,
+                "cannot tell the format of \(fileName.isEmpty ? "the file" : fileName); give it explicitly")
         }
         self.format = resolved
         if resolved == .csv { csv = try readCSVHeader(mapping: csvMapping) }

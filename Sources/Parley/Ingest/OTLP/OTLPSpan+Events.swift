@@ -16,7 +16,8 @@ extension OTLPSpan {
             let body = Self.eventBody(event)
             switch event.name {
             case "gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message", "gen_ai.tool.message":
-                let role = body["role"]?.stringValue
+                let role =
+                    body["role"]?.stringValue
                     ?? String(event.name.dropFirst("gen_ai.".count).dropLast(".message".count))
                 let toolCallID = role == "tool" ? (body["id"] ?? body["tool_call_id"])?.stringValue : nil
                 if let m = Self.message(

@@ -10,7 +10,7 @@ extension OTLPSpan {
             if let m = Self.indexedMessage(fields, defaultRole: "user", warnings: &warnings) { result.input.append(m) }
         }
         if let (_, fields) = completions.first,
-           let m = Self.indexedMessage(fields, defaultRole: "assistant", warnings: &warnings)
+            let m = Self.indexedMessage(fields, defaultRole: "assistant", warnings: &warnings)
         {
             result.output.append(m)
         }

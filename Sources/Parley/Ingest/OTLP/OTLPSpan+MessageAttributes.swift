@@ -6,18 +6,25 @@ extension OTLPSpan {
     func messagesFromMessageAttributes(warnings: inout [String]) -> SpanMessages {
         var result = SpanMessages()
         if let instructions = attributes["gen_ai.system_instructions"] {
-            let parts = Self.jsonArray(instructions, "gen_ai.system_instructions", warnings: &warnings)
-                ?? instructions.stringValue.map { [JSONValue.object(["type": .string("text"), "content": .string($0)])] }
+            let parts =
+                Self.jsonArray(instructions, "gen_ai.system_instructions", warnings: &warnings)
+                ?? instructions.stringValue.map {
+                    [JSONValue.object(["type": .string("text"), "content": .string($0)])]
+                }
                 ?? []
             let text = parts.compactMap { $0["content"]?.stringValue ?? $0["text"]?.stringValue ?? $0.stringValue }
             if !text.isEmpty {
-                result.input.append(.object(["role": .string("system"), "content": .string(text.joined(separator: "\n"))]))
+                result.input.append(
+                    .object(["role": .string("system"), "content": .string(text.joined(separator: "\n"))]))
             }
         }
-        for item in Self.jsonArray(attributes["gen_ai.input.messages"], "gen_ai.input.messages", warnings: &warnings) ?? [] {
+        for item in Self.jsonArray(attributes["gen_ai.input.messages"], "gen_ai.input.messages", warnings: &warnings)
+            ?? []
+        {
             result.input += Self.partsMessages(item, defaultRole: "user", warnings: &warnings)
         }
-        let outputs = Self.jsonArray(attributes["gen_ai.output.messages"], "gen_ai.output.messages", warnings: &warnings) ?? []
+        let outputs =
+            Self.jsonArray(attributes["gen_ai.output.messages"], "gen_ai.output.messages", warnings: &warnings) ?? []
         // Several output messages are alternative choices; the first continues the conversation.
         if let first = outputs.first {
             result.output += Self.partsMessages(first, defaultRole: "assistant", warnings: &warnings)
@@ -67,14 +74,18 @@ extension OTLPSpan {
             case "text"?:
                 if let text = part["content"]?.stringValue ?? part["text"]?.stringValue { texts.append(text) }
             case "tool_call"?:
-                calls.append(toolCall(id: part["id"]?.stringValue, name: part["name"]?.stringValue,
-                                      arguments: part["arguments"]))
+                calls.append(
+                    toolCall(
+                        id: part["id"]?.stringValue, name: part["name"]?.stringValue,
+                        arguments: part["arguments"]))
             case "tool_call_response"?:
                 let response = part["response"] ?? part["result"]
-                let content: JSONValue = response?.stringValue.map(JSONValue.string)
+                let content: JSONValue =
+                    response?.stringValue.map(JSONValue.string)
                     ?? .string(response?.serialized() ?? "")
-                if let m = message(role: "tool", content: content, toolCallID: part["id"]?.stringValue,
-                                   warnings: &warnings)
+                if let m = message(
+                    role: "tool", content: content, toolCallID: part["id"]?.stringValue,
+                    warnings: &warnings)
                 {
                     responses.append(m)
                 }
@@ -86,8 +97,7 @@ extension OTLPSpan {
         var out: [JSONValue] = []
         if !texts.isEmpty || !calls.isEmpty {
             let content: JSONValue? = texts.isEmpty ? nil : .string(texts.joined(separator: "\n"))
-            if let m = message(role: role, content: content, toolCalls: calls, name: name, warnings: &warnings)
-            {
+            if let m = message(role: role, content: content, toolCalls: calls, name: name, warnings: &warnings) {
                 out.append(m)
             }
         }

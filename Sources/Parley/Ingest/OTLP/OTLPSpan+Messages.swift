@@ -22,7 +22,9 @@ extension OTLPSpan {
         } else if events.contains(where: { Self.messageEventNames.contains($0.name) }) {
             result = messagesFromEvents(warnings: &warnings)
             result.convention = "events"
-        } else if attributes.keys.contains(where: { $0.hasPrefix("gen_ai.prompt.") || $0.hasPrefix("gen_ai.completion.") }) {
+        } else if attributes.keys.contains(where: {
+            $0.hasPrefix("gen_ai.prompt.") || $0.hasPrefix("gen_ai.completion.")
+        }) {
             result = messagesFromIndexedAttributes(warnings: &warnings)
             result.convention = "indexed-attributes"
         }
@@ -66,7 +68,8 @@ extension OTLPSpan {
         return .object(call)
     }
 
-    /// Tool calls given in the OpenAI shape (`{id, type, function: {name, arguments}}`) or flat (`{id, name, arguments}`).
+    /// Tool calls given in the OpenAI shape (`{id, type, function: {name, arguments}}`) or flat
+    /// (`{id, name, arguments}`).
     static func toolCalls(_ value: JSONValue?) -> [JSONValue] {
         let items: [JSONValue]
         switch value {
@@ -77,8 +80,9 @@ extension OTLPSpan {
         return items.compactMap { item in
             guard case .object = item else { return nil }
             let function = item["function"] ?? item
-            return toolCall(id: item["id"]?.stringValue, name: function["name"]?.stringValue,
-                            arguments: function["arguments"])
+            return toolCall(
+                id: item["id"]?.stringValue, name: function["name"]?.stringValue,
+                arguments: function["arguments"])
         }
     }
 
@@ -90,7 +94,7 @@ extension OTLPSpan {
             return nil
         case .string(let s)?:
             if s.first == "[", let parsed = try? JSONParser.parse(s), let parts = parsed.arrayValue,
-               !parts.isEmpty, parts.allSatisfy({ $0["type"]?.stringValue != nil })
+                !parts.isEmpty, parts.allSatisfy({ $0["type"]?.stringValue != nil })
             {
                 return normalizedContent(parsed)
             }

@@ -62,27 +62,32 @@ extension OTLPSpan {
         for resourceSpans in request["resourceSpans"]?.arrayValue ?? [] {
             let resource = attributes(resourceSpans["resource"]?["attributes"])
             // `instrumentationLibrarySpans` is the name before OTLP 0.15; some old exporters still send it.
-            let scopes = resourceSpans["scopeSpans"]?.arrayValue
+            let scopes =
+                resourceSpans["scopeSpans"]?.arrayValue
                 ?? resourceSpans["instrumentationLibrarySpans"]?.arrayValue ?? []
             for scope in scopes {
                 for (index, raw) in (scope["spans"]?.arrayValue ?? []).enumerated() {
                     guard let traceID = raw["traceId"]?.stringValue, !traceID.isEmpty,
-                          let spanID = raw["spanId"]?.stringValue, !spanID.isEmpty
+                        let spanID = raw["spanId"]?.stringValue, !spanID.isEmpty
                     else {
-                        warnings.append(.init(traceID: raw["traceId"]?.stringValue ?? "", spanID: "",
-                                              message: "span #\(index) has no traceId or spanId; skipped"))
+                        warnings.append(
+                            .init(
+                                traceID: raw["traceId"]?.stringValue ?? "", spanID: "",
+                                message: "span #\(index) has no traceId or spanId; skipped"))
                         continue
                     }
                     let start = nanos(raw["startTimeUnixNano"]) ?? 0
                     let events = (raw["events"]?.arrayValue ?? []).map { event in
-                        Event(name: event["name"]?.stringValue ?? "", timeNanos: nanos(event["timeUnixNano"]) ?? start,
-                              attributes: attributes(event["attributes"]))
+                        Event(
+                            name: event["name"]?.stringValue ?? "", timeNanos: nanos(event["timeUnixNano"]) ?? start,
+                            attributes: attributes(event["attributes"]))
                     }
-                    spans.append(OTLPSpan(
-                        traceID: traceID.lowercased(), spanID: spanID.lowercased(),
-                        name: raw["name"]?.stringValue ?? "", startNanos: start,
-                        endNanos: nanos(raw["endTimeUnixNano"]) ?? start, attributes: attributes(raw["attributes"]),
-                        resource: resource, events: events))
+                    spans.append(
+                        OTLPSpan(
+                            traceID: traceID.lowercased(), spanID: spanID.lowercased(),
+                            name: raw["name"]?.stringValue ?? "", startNanos: start,
+                            endNanos: nanos(raw["endTimeUnixNano"]) ?? start, attributes: attributes(raw["attributes"]),
+                            resource: resource, events: events))
                 }
             }
         }

@@ -13,7 +13,9 @@ import Foundation
 /// ```
 public struct OTLPTraceMapper: Sendable {
     /// Attributes naming the conversation a span belongs to, in order of preference.
-    static let conversationKeys = ["gen_ai.conversation.id", "session.id", "traceloop.association.properties.session_id"]
+    static let conversationKeys = [
+        "gen_ai.conversation.id", "session.id", "traceloop.association.properties.session_id",
+    ]
     /// Attributes naming the end user.
     static let userKeys = ["user.id", "enduser.id", "traceloop.association.properties.user_id"]
 
@@ -58,8 +60,10 @@ public struct OTLPTraceMapper: Sendable {
                 group.chats.append((span, messages))
             } else if span.hasGenAIAttributes {
                 let operation = span.string("gen_ai.operation.name").map { " (operation \($0))" } ?? ""
-                result.warnings.append(.init(traceID: span.traceID, spanID: span.spanID,
-                                             message: "GenAI span without messages\(operation); skipped"))
+                result.warnings.append(
+                    .init(
+                        traceID: span.traceID, spanID: span.spanID,
+                        message: "GenAI span without messages\(operation); skipped"))
             }
             groups[key] = group
         }
@@ -76,7 +80,9 @@ public struct OTLPTraceMapper: Sendable {
         var chats: [(span: OTLPSpan, messages: SpanMessages)] = []
 
         func conversation() -> (sortKey: String, value: JSONValue) {
-            let ordered = chats.sorted { ($0.span.endNanos, $0.span.startNanos) < ($1.span.endNanos, $1.span.startNanos) }
+            let ordered = chats.sorted {
+                ($0.span.endNanos, $0.span.startNanos) < ($1.span.endNanos, $1.span.startNanos)
+            }
             var messages: [JSONValue] = []
             for (span, spanMessages) in ordered {
                 let input = spanMessages.input.map { Self.stamped($0, span.startNanos) }
@@ -90,7 +96,9 @@ public struct OTLPTraceMapper: Sendable {
                 return spans.lazy.compactMap { $0.string(anyOf: keys) }.first
             }
             var object: [String: JSONValue] = ["id": .string("otel:" + key), "messages": .array(messages)]
-            if let model = latest(["gen_ai.response.model", "gen_ai.request.model"]) { object["model"] = .string(model) }
+            if let model = latest(["gen_ai.response.model", "gen_ai.request.model"]) {
+                object["model"] = .string(model)
+            }
             if let user = latest(OTLPTraceMapper.userKeys) { object["user_id"] = .string(user) }
             if isSession { object["session_id"] = .string(key) }
             let start = spans.map(\.startNanos).filter { $0 > 0 }.min()
@@ -100,10 +108,14 @@ public struct OTLPTraceMapper: Sendable {
             let traceIDs = spans.map(\.traceID).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
             metadata["trace_id"] = .string(traceIDs.first ?? "")
             if traceIDs.count > 1 { metadata["trace_ids"] = .array(traceIDs.map(JSONValue.string)) }
-            if let provider = latest(["gen_ai.provider.name", "gen_ai.system"]) { metadata["provider"] = .string(provider) }
+            if let provider = latest(["gen_ai.provider.name", "gen_ai.system"]) {
+                metadata["provider"] = .string(provider)
+            }
             if let operation = latest(["gen_ai.operation.name"]) { metadata["operation"] = .string(operation) }
             if let service = latest(["service.name"]) { metadata["service"] = .string(service) }
-            let input = chatSpans.compactMap { $0.integer("gen_ai.usage.input_tokens") ?? $0.integer("gen_ai.usage.prompt_tokens") }
+            let input = chatSpans.compactMap {
+                $0.integer("gen_ai.usage.input_tokens") ?? $0.integer("gen_ai.usage.prompt_tokens")
+            }
             let output = chatSpans.compactMap {
                 $0.integer("gen_ai.usage.output_tokens") ?? $0.integer("gen_ai.usage.completion_tokens")
             }
