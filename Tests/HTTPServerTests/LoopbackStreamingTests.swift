@@ -99,6 +99,27 @@ private func pattern(_ count: Int, seed: UInt32 = 7) -> [UInt8] {
         }
     }
 
+    @Test func manySmallChunksArriveIntactInOrder() async throws {
+        try await withServer(router: basicRouter()) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            var expected: [UInt8] = []
+            for batch in 0..<10 {
+                var wire: [UInt8] = []
+                for index in 0..<2000 {
+                    let piece = Array("\(batch)-\(index);".utf8)
+                    expected += piece
+                    wire += Array(String(piece.count, radix: 16).utf8) + [13, 10] + piece + [13, 10]
+                }
+                try await client.send(wire)
+            }
+            try await client.send("0\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.body == expected)
+        }
+    }
+
     @Test func gzipResponsesWhenAcceptedAndGzipRequestBodiesInflated() async throws {
         let text = String(repeating: "{\"message\":\"hello gzip\"}\n", count: 400)
         var router = Router()

@@ -40,11 +40,19 @@ extension Connection {
 
     /// Turns buffered bytes into requests, body chunks and ends, one request at a time.
     func processInput() {
+        // Consecutive body events (many small chunks) are handed over as one buffer.
+        var pendingBody: [UInt8] = []
+        func deliverPendingBody() {
+            guard !pendingBody.isEmpty else { return }
+            if let bodyStream, bodyStream.yield(pendingBody) { bodyPaused = true }
+            pendingBody = []
+        }
         while !isClosed && !inputFailed && (awaitingEnd || (machine.wantsRead && machine.phase != .lingering)) {
             let event: HTTPRequestParser.Event?
             do {
                 event = try parser.next()
             } catch {
+                deliverPendingBody()
                 reject(error)
                 return
             }
@@ -53,11 +61,14 @@ extension Connection {
             case .head(let head):
                 startExchange(head)
             case .body(let chunk):
-                if let bodyStream, bodyStream.yield(chunk) { bodyPaused = true }
+                if pendingBody.isEmpty { pendingBody = chunk } else { pendingBody += chunk }
+                if pendingBody.count >= 64 * 1024 { deliverPendingBody() }
             case .end:
+                deliverPendingBody()
                 endBody()
             }
         }
+        deliverPendingBody()
         updateReadInterest()
     }
 
