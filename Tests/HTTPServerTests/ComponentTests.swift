@@ -113,6 +113,8 @@ import Testing
         #expect(accepts("*"))
         #expect(!accepts("gzip;q=0"))
         #expect(!accepts("br, deflate"))
+        #expect(accepts("*;q=0, gzip"))
+        #expect(!accepts("gzip;q=0, *"))
     }
 }
 

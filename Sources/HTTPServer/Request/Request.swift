@@ -69,21 +69,22 @@ public struct Request: Sendable {
         return value
     }
 
-    /// Whether the client accepts a gzip-coded response (RFC 9110 §12.5.3; `q=0` refuses).
+    /// Whether the client accepts a gzip-coded response (RFC 9110 §12.5.3; `q=0` refuses, and an explicit
+    /// `gzip` entry wins over `*`).
     public var acceptsGzip: Bool {
         guard let accept = headers["Accept-Encoding"] else { return false }
+        var wildcard: Bool?
         for element in accept.split(separator: ",") {
             let parts = element.split(separator: ";")
-            guard let coding = parts.first?.trimmingASCIIWhitespace(),
-                coding.lowercased() == "gzip" || coding == "*"
-            else { continue }
+            guard let coding = parts.first?.trimmingASCIIWhitespace().lowercased() else { continue }
             let refused = parts.dropFirst().contains { parameter in
                 let trimmed = parameter.trimmingASCIIWhitespace().lowercased()
                 return trimmed == "q=0" || trimmed == "q=0.0" || trimmed == "q=0.00" || trimmed == "q=0.000"
             }
-            return !refused
+            if coding == "gzip" || coding == "x-gzip" { return !refused }
+            if coding == "*" { wildcard = !refused }
         }
-        return false
+        return wildcard ?? false
     }
 
     /// The media type of the content without parameters, lowercased, e.g. `application/json`.
