@@ -6,8 +6,18 @@ import Foundation
 /// CJK ideographs, split on whitespace, then per word lowercase + NFD + drop "Mn", split on punctuation, and
 /// greedy longest-match-first WordPiece with `##` continuations. ASCII words never leave UTF-8 bytes; only
 /// words with other scalars go through Foundation's NFD. Stops as soon as `limit` ids are collected.
+///
+/// Like HF's tokenizers, a special token written literally in the text (`[SEP]`, `[UNK]`, …, case-sensitive)
+/// is matched on the raw text first and becomes that token's id, splitting whatever word it sits in.
 struct WordPieceScan {
+    /// A special token's ASCII spelling and its id.
+    struct SpecialToken: Sendable {
+        let spelling: [UInt8]
+        let id: Int32
+    }
+
     let vocabulary: WordPieceVocabulary
+    let specialTokens: [SpecialToken]
     let unknownID: Int32
     let limit: Int
     let dropUnknown: Bool
@@ -20,8 +30,12 @@ struct WordPieceScan {
     private var boundaries: [Int] = [0]
     private var pending: [Int32] = []
 
-    init(vocabulary: WordPieceVocabulary, unknownID: Int32, limit: Int, dropUnknown: Bool) {
+    init(
+        vocabulary: WordPieceVocabulary, specialTokens: [SpecialToken], unknownID: Int32, limit: Int,
+        dropUnknown: Bool
+    ) {
         self.vocabulary = vocabulary
+        self.specialTokens = specialTokens
         self.unknownID = unknownID
         self.limit = limit
         self.dropUnknown = dropUnknown
@@ -35,9 +49,18 @@ struct WordPieceScan {
 
     mutating func run(_ text: String) {
         guard limit > 0 else { return }
-        for scalar in text.unicodeScalars {
+        let scalars = text.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            index = scalars.index(after: index)
             let v = scalar.value
-            if v < 0x80 {
+            if v == 0x5B, let (id, end) = matchSpecialToken(scalars, after: index) {
+                flushWord()
+                emit(id)
+                if isFull { return }
+                index = end
+            } else if v < 0x80 {
                 switch BertASCII.table[Int(v)] {
                 case BertASCII.whitespace:
                     flushWord()
@@ -64,6 +87,21 @@ struct WordPieceScan {
             }
         }
         flushWord()
+    }
+
+    /// The special token whose spelling starts with the `[` just before `start`, and the index after it.
+    private func matchSpecialToken(
+        _ scalars: String.UnicodeScalarView, after start: String.UnicodeScalarView.Index
+    ) -> (Int32, String.UnicodeScalarView.Index)? {
+        candidates: for token in specialTokens {
+            var index = start
+            for byte in token.spelling.dropFirst() {
+                guard index < scalars.endIndex, scalars[index].value == UInt32(byte) else { continue candidates }
+                index = scalars.index(after: index)
+            }
+            return (token.id, index)
+        }
+        return nil
     }
 
     private mutating func flushWord() {

@@ -16,6 +16,8 @@ public struct WordPieceTokenizer: Sendable {
     public let classifierID: Int32?
     /// Id of `[SEP]`, if the vocabulary has it.
     public let separatorID: Int32?
+    /// BERT's special tokens present in the vocabulary; written literally in a text, they keep their ids.
+    let specialTokens: [WordPieceScan.SpecialToken]
 
     /// A tokenizer over `vocabulary`.
     /// - Throws: `EmbeddingsError` when the vocabulary has no `[UNK]` token.
@@ -27,6 +29,9 @@ public struct WordPieceTokenizer: Sendable {
         self.unknownID = unknown
         self.classifierID = vocabulary.id(of: "[CLS]")
         self.separatorID = vocabulary.id(of: "[SEP]")
+        self.specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].compactMap { name in
+            vocabulary.id(of: name).map { WordPieceScan.SpecialToken(spelling: Array(name.utf8), id: $0) }
+        }
     }
 
     /// A tokenizer over the `vocab.txt` at `url`.
@@ -43,7 +48,8 @@ public struct WordPieceTokenizer: Sendable {
     /// - Returns: The ids in text order.
     public func tokenize(_ text: String, maxTokens: Int = .max, dropUnknown: Bool = false) -> [Int32] {
         var scan = WordPieceScan(
-            vocabulary: vocabulary, unknownID: unknownID, limit: max(0, maxTokens), dropUnknown: dropUnknown)
+            vocabulary: vocabulary, specialTokens: specialTokens, unknownID: unknownID, limit: max(0, maxTokens),
+            dropUnknown: dropUnknown)
         scan.run(text)
         return scan.output
     }

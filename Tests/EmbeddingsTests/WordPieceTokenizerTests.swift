@@ -51,6 +51,12 @@ import Testing
         #expect(try pieces("") == [])
     }
 
+    @Test func literalSpecialTokensKeepTheirIDs() throws {
+        #expect(try pieces("hello[SEP]the [MASK]") == ["hello", "[SEP]", "the", "[MASK]"])
+        let tokenizer = try #require(Self.tokenizer)
+        #expect(tokenizer.tokenize("hello [UNK] the", dropUnknown: true) == [13, 11])
+    }
+
     @Test func wordsLongerThanOneHundredCharactersAreUnknown() throws {
         #expect(try pieces(String(repeating: "x", count: 100)).count == 100)
         #expect(try pieces(String(repeating: "x", count: 101)) == ["[UNK]"])
@@ -77,6 +83,8 @@ import Testing
         let tokenizer = try WordPieceTokenizer(contentsOf: directory.appendingPathComponent("vocab.txt"))
         let ids = tokenizer.tokenize("Hello, WORLD! naïve ﬁne")
         #expect(tokenizer.tokens(ids) == ["hello", ",", "world", "!", "naive", "ﬁ", "##ne"])
+        let special = tokenizer.tokenize("a[SEP]b [sep] [SEP")
+        #expect(tokenizer.tokens(special) == ["a", "[SEP]", "b", "[", "sep", "]", "[", "sep"])
         let long = Array(repeating: "word", count: 1000).joined(separator: " ")
         #expect(tokenizer.encode(long, maxLength: 256).count == 256)
     }

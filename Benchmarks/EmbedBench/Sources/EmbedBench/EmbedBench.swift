@@ -5,10 +5,15 @@ import Foundation
 /// latency over a million random 384-dimensional vectors.
 ///
 /// Usage: `EmbedBench SHORT.jsonl LONG.jsonl [VECTORS]` (each input line is one JSON string), or
-/// `EmbedBench --search-only [VECTORS]`.
+/// `EmbedBench --search-only [VECTORS]`, or `EmbedBench --tokenize VOCAB.txt TEXTS.jsonl` (prints the MiniLM
+/// input ids of each text as a JSON array, to compare with another tokenizer).
 enum EmbedBench {
     static func main() {
         let arguments = CommandLine.arguments
+        if arguments.count >= 4, arguments[1] == "--tokenize" {
+            tokenize(vocabulary: arguments[2], texts: arguments[3])
+            return
+        }
         if arguments.count >= 2, arguments[1] == "--search-only" {
             let count = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
             searchBenchmark(count: count, dimension: 384, queries: 50, k: 10)
@@ -46,6 +51,19 @@ enum EmbedBench {
 
     /// Prints wall-clock throughput, and the throughput the process's CPU time implies on all cores (the two
     /// differ when other work shares the machine).
+    static func tokenize(vocabulary: String, texts: String) {
+        do {
+            let tokenizer = try WordPieceTokenizer(contentsOf: URL(fileURLWithPath: vocabulary))
+            for text in try readTexts(texts) {
+                let ids = tokenizer.encode(text, maxLength: 256)
+                print("[" + ids.map(String.init).joined(separator: ", ") + "]")
+            }
+        } catch {
+            print("bench-embed: \(error)")
+            exit(1)
+        }
+    }
+
     static func measure(_ embedder: any Embedder, _ texts: [String], label: String) throws {
         let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
         let cpuStart = cpuSeconds()
