@@ -8,8 +8,12 @@ public struct EmbeddingMatrix: Sendable, Equatable {
     public var values: [Float]
 
     /// Wraps `values`, whose length must be `count * dimension`.
-    public init(count: Int, dimension: Int, values: [Float]) {
-        precondition(values.count == count * dimension, "EmbeddingMatrix: values do not match count × dimension")
+    /// - Throws: `EmbeddingsError.dimensionMismatch` otherwise.
+    public init(count: Int, dimension: Int, values: [Float]) throws {
+        guard count >= 0, dimension >= 0, values.count == count * dimension else {
+            throw EmbeddingsError.dimensionMismatch(
+                "EmbeddingMatrix \(count) × \(dimension)", expected: max(0, count * dimension), actual: values.count)
+        }
         self.count = count
         self.dimension = dimension
         self.values = values
@@ -17,7 +21,9 @@ public struct EmbeddingMatrix: Sendable, Equatable {
 
     /// A zero matrix.
     public init(count: Int, dimension: Int) {
-        self.init(count: count, dimension: dimension, values: [Float](repeating: 0, count: count * dimension))
+        self.count = max(0, count)
+        self.dimension = max(0, dimension)
+        self.values = [Float](repeating: 0, count: self.count * self.dimension)
     }
 
     /// Row `index` as a new array.

@@ -10,6 +10,7 @@ public struct EmbeddingsError: Error, CustomStringConvertible, Sendable, Equatab
         case invalidVocabulary
         case invalidConfiguration
         case unknownModel
+        case dimensionMismatch
     }
 
     private let code: Code
@@ -36,6 +37,7 @@ public struct EmbeddingsError: Error, CustomStringConvertible, Sendable, Equatab
         case .invalidVocabulary: return "invalid vocabulary \(subject): \(reason)"
         case .invalidConfiguration: return "invalid model configuration \(subject): \(reason)"
         case .unknownModel: return "unknown embedding model \(subject): \(reason)"
+        case .dimensionMismatch: return "vector length mismatch in \(subject): \(reason)"
         }
     }
 
@@ -67,6 +69,11 @@ public struct EmbeddingsError: Error, CustomStringConvertible, Sendable, Equatab
     /// A `config.json` is unreadable or describes an unsupported architecture.
     public static func invalidConfiguration(_ path: String, reason: String) -> Self {
         Self(.invalidConfiguration, subject: path, reason: reason)
+    }
+
+    /// A vector or matrix does not have the length its dimension requires.
+    public static func dimensionMismatch(_ context: String, expected: Int, actual: Int) -> Self {
+        Self(.dimensionMismatch, subject: context, reason: "expected \(expected) values, got \(actual)")
     }
 
     /// The configuration names a model that Parley does not know.

@@ -49,8 +49,11 @@ public struct VectorIndex: Sendable {
     /// - Parameters:
     ///   - query: A vector of length `dimension` (normalise it for cosine similarity).
     ///   - k: Number of matches wanted; fewer when the index is smaller.
-    public func search(_ query: [Float], k: Int) -> [SimilarityMatch] {
-        precondition(query.count == dimension, "VectorIndex.search: query length \(query.count) ≠ \(dimension)")
+    /// - Throws: `EmbeddingsError.dimensionMismatch` when the query has another length.
+    public func search(_ query: [Float], k: Int) throws -> [SimilarityMatch] {
+        guard query.count == dimension else {
+            throw EmbeddingsError.dimensionMismatch("VectorIndex query", expected: dimension, actual: query.count)
+        }
         guard k > 0, count > 0 else { return [] }
         if let quantized, let probe = QuantizedQuery(query, rows: quantized) {
             return prefilteredSearch(query, probe: probe, rows: quantized, k: k)

@@ -40,18 +40,22 @@ import Testing
             expected.sort { (a: SimilarityMatch, b: SimilarityMatch) -> Bool in
                 a.score > b.score || (a.score == b.score && a.index < b.index)
             }
-            let hits = index.search(query, k: k)
+            let hits = try index.search(query, k: k)
             #expect(hits.count == min(k, count))
             #expect(hits.map { $0.index } == expected.prefix(k).map { $0.index })
             for (hit, truth) in zip(hits, expected) { #expect(abs(hit.score - truth.score) < 1e-5) }
         }
     }
 
-    @Test func duplicatesAndSmallIndexes() {
+    @Test func duplicatesSmallIndexesAndWrongLengths() throws {
         let index = VectorIndex(dimension: 2, vectors: [1, 0, 0, 1, 1, 0])
-        #expect(index.search([1, 0], k: 5).map(\.index) == [0, 2, 1])
-        #expect(index.search([1, 0], k: 0).isEmpty)
-        #expect(VectorIndex(dimension: 2, vectors: []).search([1, 0], k: 3).isEmpty)
+        #expect(try index.search([1, 0], k: 5).map(\.index) == [0, 2, 1])
+        #expect(try index.search([1, 0], k: 0).isEmpty)
+        #expect(try VectorIndex(dimension: 2, vectors: []).search([1, 0], k: 3).isEmpty)
+        #expect(throws: EmbeddingsError.self) { try index.search([1, 0, 0], k: 1) }
+        #expect(throws: EmbeddingsError.self) { try EmbeddingMatrix(count: 2, dimension: 3, values: [1, 2, 3]) }
+        let zeroQuery = try VectorIndex(dimension: 2, vectors: [1, 0, 0, 1], prefilter: true).search([0, 0], k: 1)
+        #expect(zeroQuery == [SimilarityMatch(index: 0, score: 0)])
     }
 
     @Test func dotAndCosine() {
