@@ -12,11 +12,26 @@ import Darwin
 /// An HTTP/1.1 server on Dispatch sockets.
 ///
 /// ```swift
+/// var router = Router()
+/// router.use(RequestLogMiddleware(logger: logger))          // outermost: sees final statuses
+/// router.use(SecurityHeadersMiddleware())
+/// router.use(FileMiddleware(directory: "Public", urlPrefix: "/static"))
+/// router.get("/healthz") { _ in Response(text: "ok") }
+/// router.post("/api/v1/import", bodyLimit: 1 << 30) { request in
+///     for try await chunk in request.body { … }             // streamed upload, gzip inflated on the fly
+///     return Response(status: .accepted)
+/// }
+/// router.get("/api/v1/export") { _ in
+///     .stream(contentType: "application/x-ndjson") { writer in try await writer.write(line) }
+/// }
 /// let server = HTTPServer(configuration: HTTPServerConfiguration(host: "0.0.0.0", port: 8080),
 ///                         router: router, logger: logger)
 /// server.installShutdownSignalHandlers()   // SIGTERM / SIGINT drain the server
 /// try await server.run()                    // returns after shutdown
 /// ```
+///
+/// Errors conforming to `HTTPResponseError` render their own response; any other error becomes a 500
+/// that shows only the request id.
 public final class HTTPServer: Sendable {
     private struct Lifecycle {
         var listener: Listener?
