@@ -130,7 +130,7 @@ final class BertWorkspace {
         let headSize = h / configuration.heads
         let stride = 3 * h
         let alpha = 1 / Float(headSize).squareRoot()
-        for (index, ids) in sequences.enumerated() {
+        for (index, ids) in sequences.enumerated() where !ids.isEmpty {
             let n = ids.count
             let start = qkv + offsets[index] * stride
             for head in 0..<configuration.heads {

@@ -43,6 +43,17 @@ import Testing
         }
     }
 
+    @Test func miniLMTokenizedInputIsSanitised() throws {
+        let embedder = try MiniLMEmbedder(directory: Fixtures.modelDirectory(.minilm))
+        let ids = embedder.inputIDs("How do I reset my password?!")
+        let matrix = embedder.embed(tokenized: [ids, [], [101, -5, 999_999, 102], Array(repeating: 1037, count: 600)])
+        #expect(matrix.count == 4)
+        #expect(Fixtures.cosine(matrix.row(0), try embedder.embed("How do I reset my password?!")) > 0.99999)
+        #expect(matrix.row(1).allSatisfy { $0 == 0 })
+        #expect(abs(VectorMath.dot(matrix.row(2), matrix.row(2)) - 1) < 1e-4)
+        #expect(abs(VectorMath.dot(matrix.row(3), matrix.row(3)) - 1) < 1e-4)
+    }
+
     @Test func potionEmbeddingsMatchReference() throws {
         let directory = try Fixtures.modelDirectory(.potion)
         let embedder = try StaticEmbedder(directory: directory)
