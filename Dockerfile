@@ -21,6 +21,7 @@ COPY --from=build /src/.build/release/parley /usr/local/bin/parley
 COPY --from=build /models /usr/share/parley/models
 COPY migrations /usr/share/parley/migrations
 COPY Public /usr/share/parley/Public
+COPY Sources/Parley/Demo/Data /usr/share/parley/demo
 ENV PARLEY_RESOURCES=/usr/share/parley PARLEY_MODELS=/usr/share/parley/models PARLEY_HOME=/var/lib/parley \
     HOST=0.0.0.0 PORT=8080
 USER parley

@@ -6,7 +6,7 @@ SWIFT ?= swift
 PARLEY_HOME ?= $(CURDIR)/.parley
 export PARLEY_MODELS ?= $(HOME)/.cache/parley/models
 
-.PHONY: run test deps models build release serve clean bench-http fuzz-http bench-embed
+.PHONY: run test deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster
 
 ## deps: install the Debian packages Parley needs (only those missing)
 deps:
@@ -24,6 +24,7 @@ release:
 
 ## run: everything a fresh machine needs, then the service with demo data
 run: deps models release
+	@PARLEY_HOME=$(PARLEY_HOME) LOG_LEVEL=warning .build/release/parley demo --if-empty
 	PARLEY_HOME=$(PARLEY_HOME) .build/release/parley serve
 
 ## test: all tests against a real (embedded) PostgreSQL
@@ -42,6 +43,14 @@ fuzz-http:
 ## bench-embed: embedding throughput and similarity-search latency
 bench-embed:
 	@scripts/bench-embed.sh
+
+## bench-ingest: ingestion throughput (API single, API bulk, psql \copy)
+bench-ingest:
+	@scripts/bench-ingest.sh
+
+## bench-cluster: clustering time and memory at 100k and 1M vectors
+bench-cluster:
+	@scripts/bench-cluster.sh
 
 clean:
 	rm -rf .build

@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
+            // Read at run time from the folder (found beside the program; see DemoData.locateDirectory).
+            exclude: ["Demo/Data"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

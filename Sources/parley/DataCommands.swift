@@ -110,3 +110,43 @@ func withDatabase(_ configuration: Configuration, _ logger: Logger,
         await database.close()
     }
 }
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load public demo conversations (HH-RLHF, MT-Bench, Vicuna-bench, Banking77) into project 'demo'.")
+
+    @OptionGroup var common: CommonOptions
+    @Flag(help: "Do nothing when the database already holds conversations.") var ifEmpty = false
+    @Option(help: "Seed of the deterministic spread over the last 30 days.") var seed: UInt64 = 42
+
+    func run() async throws {
+        let (configuration, logger) = try common.resolve()
+        try await withDatabase(configuration, logger) { database in
+            if ifEmpty, let count = try await database.pool.query("SELECT count(*) FROM conversations").first?
+                .decode(0, as: Int.self), count > 0 {
+                print("The database already holds \(count) conversations; demo data not loaded.")
+                return
+            }
+            let data: DemoData
+            do {
+                data = try DemoData(directory: try DemoData.locateDirectory())
+            } catch let error as DemoDataError {
+                throw ValidationError(error.description)
+            }
+            let projectID = try await ProjectStore(pool: database.pool).ensure(slug: "demo", name: "Demo")
+            let conversations = data.conversations(now: Date(), seed: seed)
+            let records = conversations.enumerated().map { Result<(line: Int, value: JSONValue), ImportError>.success((line: $0.offset + 1, value: $0.element)) }
+            let progress = ProgressBar(label: "loading demo data")
+            let summary = try await ConversationImporter(pool: database.pool).run(records, projectID: projectID) { s in
+                progress.update(done: s.read, total: conversations.count, detail: "")
+            }
+            progress.finish()
+            let key = try await APIKeyStore(pool: database.pool).create(projectID: projectID, name: "demo")
+            print("""
+                Demo data: \(summary.created) conversations created, \(summary.duplicate) already there, \
+                \(summary.rejected) rejected, in project 'demo'.
+                API key for project 'demo': \(key.key)
+                """)
+        }
+    }
+}

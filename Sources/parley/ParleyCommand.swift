@@ -9,7 +9,7 @@ struct ParleyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Conversation insights for LLM applications.",
-        subcommands: [Serve.self, Migrate.self, APIKeyCommand.self, Import.self],
+        subcommands: [Serve.self, Migrate.self, APIKeyCommand.self, Import.self, Demo.self],
         defaultSubcommand: Serve.self
     )
 }
