@@ -11,7 +11,8 @@
 /// each candidate clusters a uniform sample of the points and is scored by the mean silhouette, with cosine
 /// distance, of up to `silhouetteSample` sampled points measured in `geometry` (the centred, unsmoothed
 /// space, so the smoothing cannot flatter finer partitions). The best-scoring candidate wins. Nothing here
-/// depends on a particular data set.
+/// depends on a particular data set. The grid's best point is then refined in about eight steps between its
+/// two neighbours.
 struct ClusterCountSelection {
     var sampleSize = 8000
     var silhouetteSample = 2500
@@ -26,13 +27,25 @@ struct ClusterCountSelection {
         let scored = generator.sample(min(silhouetteSample, rows.count), from: rows.count)
         let sample = gather(clustering, rows: rows, dimension: d)
         let scoredGeometry = gather(geometry, rows: scored.map { rows[$0] }, dimension: d)
-        var best = (k: candidates[0], score: -Double.infinity)
-        for k in candidates {
+        var scores: [Int: Double] = [:]
+        func score(_ k: Int) -> Double {
+            if let known = scores[k] { return known }
             let kmeans = SphericalKMeans(k: k, restarts: 1, maxIterations: 25, seed: seed &+ UInt64(k))
             let fit = kmeans.fit(sample, count: rows.count, dimension: d)
             let labels = scored.map { fit.assignments[$0] }
-            let score = Silhouette.mean(scoredGeometry, count: scored.count, dimension: d, labels: labels, k: fit.k)
-            if score > best.score { best = (k, score) }
+            let value = Silhouette.mean(scoredGeometry, count: scored.count, dimension: d, labels: labels, k: fit.k)
+            scores[k] = value
+            return value
+        }
+        var best = (k: candidates[0], score: -Double.infinity)
+        for k in candidates where score(k) > best.score { best = (k, score(k)) }
+        // Refine between the best grid point's neighbours in about eight steps.
+        if let index = candidates.firstIndex(of: best.k) {
+            let low = candidates[max(0, index - 1)]
+            let high = candidates[min(candidates.count - 1, index + 1)]
+            for k in stride(from: low, through: high, by: max(1, (high - low) / 8)) where score(k) > best.score {
+                best = (k, score(k))
+            }
         }
         return best.k
     }
