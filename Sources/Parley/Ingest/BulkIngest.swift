@@ -71,14 +71,14 @@ struct BulkIngest {
             summary.rejected += 1
             if summary.errors.count < 1_000 { summary.errors.append(.init(line: line, errors: errors)) }
         }
-        func flush() async throws {
-            guard !pending.isEmpty else { return }
-            let items = pending
+        // One chunk is committed while the next is parsed: the database and the parser work in parallel.
+        var inFlight: (task: Task<[IngestOutcome], any Error>, lastLine: Int)?
+        func settle() async throws {
+            guard let (task, lastLine) = inFlight else { return }
+            inFlight = nil
             let outcomes: [IngestOutcome]
             do {
-                outcomes = try await context.pool.withTransaction { @Sendable connection in
-                    try await ConversationStore().store(items, on: connection)
-                }
+                outcomes = try await task.value
             } catch let error as PostgresError where error.isConnectionError {
                 var problem = Problem.unavailable()
                 problem.detail = "The database became unreachable. Lines up to \(summary.committedThroughLine) were "
@@ -93,7 +93,18 @@ struct BulkIngest {
                 case .conflict: summary.conflict += 1
                 }
             }
-            summary.committedThroughLine = pendingLines.last ?? summary.committedThroughLine
+            summary.committedThroughLine = lastLine
+        }
+        func flush() async throws {
+            try await settle()
+            guard !pending.isEmpty else { return }
+            let items = pending
+            let pool = context.pool
+            inFlight = (Task {
+                try await pool.withTransaction { @Sendable connection in
+                    try await ConversationStore().store(items, on: connection)
+                }
+            }, pendingLines.last ?? 0)
             pending.removeAll(keepingCapacity: true)
             pendingLines.removeAll(keepingCapacity: true)
         }
@@ -106,6 +117,7 @@ struct BulkIngest {
         }
         if let last = splitter.finish() { take(last) }
         try await flush()
+        try await settle()
         summary.committedThroughLine = summary.lines
         return try Response.json(summary, status: .ok)
     }
