@@ -14,8 +14,8 @@
 /// depends on a particular data set. The grid's best point is then refined in about eight steps between its
 /// two neighbours.
 struct ClusterCountSelection {
-    var sampleSize = 8000
-    var silhouetteSample = 2500
+    var sampleSize = 6000
+    var silhouetteSample = 2000
     var seed: UInt64
 
     /// The chosen `k` for `clustering` rows (what k-means sees) scored in `geometry` rows (same order, `n × d`).
@@ -30,7 +30,7 @@ struct ClusterCountSelection {
         var scores: [Int: Double] = [:]
         func score(_ k: Int) -> Double {
             if let known = scores[k] { return known }
-            let kmeans = SphericalKMeans(k: k, restarts: 1, maxIterations: 25, seed: seed &+ UInt64(k))
+            let kmeans = SphericalKMeans(k: k, restarts: 1, maxIterations: 15, seed: seed &+ UInt64(k))
             let fit = kmeans.fit(sample, count: rows.count, dimension: d)
             let labels = scored.map { fit.assignments[$0] }
             let value = Silhouette.mean(scoredGeometry, count: scored.count, dimension: d, labels: labels, k: fit.k)

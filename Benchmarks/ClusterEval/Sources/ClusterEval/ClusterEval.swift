@@ -8,6 +8,7 @@ enum ClusterEval {
         do {
             switch arguments.first {
             case "eval": try Evaluation(arguments: Array(arguments.dropFirst())).run()
+            case "bench": Bench(arguments: Array(arguments.dropFirst())).run()
             case "embed":
                 for spec in ["banking77", "hwu64"] {
                     for model in [EmbeddingModel.minilm, .potion] {
