@@ -9,7 +9,7 @@ struct ParleyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Conversation insights for LLM applications.",
-        subcommands: [Serve.self, Migrate.self, APIKeyCommand.self, Import.self, Demo.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, APIKeyCommand.self, Import.self, Demo.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -66,6 +66,23 @@ struct Serve: AsyncParsableCommand {
             configuration.port = port
         }
         try await operatorFacing { try await ParleyService(configuration: configuration, logger: logger).run() }
+    }
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run background workers only (no HTTP server).")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Number of workers (PARLEY_WORKERS, default 1).")
+    var count: Int?
+
+    func run() async throws {
+        let (configuration, logger) = try common.resolve()
+        try await operatorFacing {
+            try await ParleyService(configuration: configuration, logger: logger)
+                .runWorkers(count: count ?? max(1, configuration.workers))
+        }
     }
 }
 

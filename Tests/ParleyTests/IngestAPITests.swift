@@ -141,3 +141,19 @@ import Testing
         #expect(protobuf.status == 415)
     }
 }
+
+@Suite struct ProblemTests {
+    @Test func routingErrorsAreProblemsWithTheirHeaders() async throws {
+        let app = try await TestApp.start()
+        defer { Task { await app.stop() } }
+        let notAllowed = try await app.send("DELETE", "/api/v1/conversations")
+        #expect(notAllowed.status == 405)
+        #expect(notAllowed.headers["allow"]?.contains("POST") == true)
+        #expect(notAllowed.headers["content-type"] == "application/problem+json")
+        let missing = try await app.send("GET", "/api/v1/nothing-here")
+        #expect(missing.status == 404)
+        #expect(missing.json["requestId"] as? String != nil)
+        #expect(try await app.send("GET", "/healthz", key: "").status == 200)
+        #expect(try await app.send("GET", "/readyz", key: "").status == 200)
+    }
+}

@@ -24,8 +24,11 @@ public struct ProblemMiddleware: Middleware {
             logger.error("database error", metadata: ["request": "\(request.id)", "error": "\(error.logDescription)"])
             return Problem(.internalServerError, detail: "Something went wrong; quote the request id when reporting it.")
                 .response(for: request)
+        } catch let error as HTTPError {
+            // Keep the error's headers (`Allow` on a 405).
+            return Problem(error.status, detail: error.message, headers: error.headers).response(for: request)
         } catch let error as any HTTPResponseError {
-            let message = (error as? HTTPError)?.message ?? (error as? JSONBodyError)?.message
+            let message = (error as? JSONBodyError)?.message
             return Problem(error.status, detail: message).response(for: request)
         }
     }

@@ -20,4 +20,9 @@ public struct AppContext: Sendable {
     }
 
     public var pool: PostgresPool { database.pool }
+
+    /// The handlers of every job kind the service knows.
+    public func jobHandlers() -> [any JobHandler] {
+        []
+    }
 }

@@ -13,6 +13,31 @@ public struct ParleyService: Sendable {
         self.logger = logger
     }
 
+    /// A background worker with every job handler of the service.
+    public static func makeWorker(context: AppContext) -> JobWorker {
+        JobWorker(pool: context.pool, conninfo: context.database.conninfo, handlers: context.jobHandlers(),
+                  logger: context.logger)
+    }
+
+    /// Runs workers without the HTTP server (`parley worker`) until SIGTERM/SIGINT.
+    public func runWorkers(count: Int) async throws {
+        let database = try await Database.open(configuration: configuration, logger: logger)
+        do {
+            try await database.migrate(directory: configuration.migrationsDirectory)
+        } catch {
+            await database.close()
+            throw error
+        }
+        let context = AppContext(configuration: configuration, database: database, logger: logger)
+        let workers = (0..<max(1, count)).map { _ in Self.makeWorker(context: context) }
+        let running = workers.map { worker in Task { try await worker.run() } }
+        logger.notice("Parley workers are running", metadata: ["workers": "\(workers.count)"])
+        _ = await TerminationSignal.wait()
+        for worker in workers { await worker.stop() }
+        for task in running { _ = await task.result }
+        await database.close()
+    }
+
     /// Every route of the service.
     public static func makeRouter(context: AppContext) -> Router {
         var router = Router()
@@ -22,6 +47,7 @@ public struct ParleyService: Sendable {
         HealthRoutes.register(on: &router, database: context.database)
         IngestRoutes.register(on: &router, context: context)
         TraceRoutes.register(on: &router, context: context)
+        JobRoutes.register(on: &router, context: context)
         return router
     }
 
@@ -47,9 +73,13 @@ public struct ParleyService: Sendable {
         }
         let where_ = configuration.databaseURL == nil ? "embedded PostgreSQL in \(configuration.home)" : "DATABASE_URL"
         logger.notice("Parley is ready", metadata: ["url": "http://\(configuration.host):\(port)/", "database": "\(where_)"])
+        let workers = (0..<configuration.workers).map { _ in Self.makeWorker(context: context) }
+        let running = workers.map { worker in Task { try await worker.run() } }
         let signal = await TerminationSignal.wait()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         await server.shutdown(deadline: .seconds(10))
+        for worker in workers { await worker.stop() }
+        for task in running { _ = await task.result }
         await database.close()
     }
 }
