@@ -9,20 +9,26 @@ public struct AppContext: Sendable {
     public let apiKeys: APIKeyStore
     public let batcher: IngestBatcher
     public let validator: ConversationValidator
+    public let embedders: EmbedderProvider
+    public let similarity: SimilarityIndexCache
+    public let embeddingScheduler: EmbeddingScheduler
 
     public init(configuration: Configuration, database: Database, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.logger = logger
         self.apiKeys = APIKeyStore(pool: database.pool)
-        self.batcher = IngestBatcher(pool: database.pool, logger: logger)
+        self.embeddingScheduler = EmbeddingScheduler(pool: database.pool)
+        self.batcher = IngestBatcher(pool: database.pool, logger: logger, scheduler: embeddingScheduler)
         self.validator = ConversationValidator(limits: configuration.ingestLimits)
+        self.embedders = EmbedderProvider(modelName: configuration.embedder, modelsDirectory: configuration.modelsDirectory)
+        self.similarity = SimilarityIndexCache(pool: database.pool)
     }
 
     public var pool: PostgresPool { database.pool }
 
     /// The handlers of every job kind the service knows.
     public func jobHandlers() -> [any JobHandler] {
-        []
+        [EmbedJob(provider: embedders)]
     }
 }

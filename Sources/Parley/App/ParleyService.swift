@@ -48,6 +48,7 @@ public struct ParleyService: Sendable {
         IngestRoutes.register(on: &router, context: context)
         TraceRoutes.register(on: &router, context: context)
         JobRoutes.register(on: &router, context: context)
+        SimilarRoutes.register(on: &router, context: context)
         return router
     }
 
@@ -75,6 +76,7 @@ public struct ParleyService: Sendable {
         logger.notice("Parley is ready", metadata: ["url": "http://\(configuration.host):\(port)/", "database": "\(where_)"])
         let workers = (0..<configuration.workers).map { _ in Self.makeWorker(context: context) }
         let running = workers.map { worker in Task { try await worker.run() } }
+        if !workers.isEmpty { try? await context.embeddingScheduler.enqueueAll(pool: context.pool) }
         let signal = await TerminationSignal.wait()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         await server.shutdown(deadline: .seconds(10))

@@ -94,6 +94,7 @@ struct BulkIngest {
                 }
             }
             summary.committedThroughLine = lastLine
+            await context.embeddingScheduler.ingested(projects: [principal.projectID])
         }
         func flush() async throws {
             try await settle()

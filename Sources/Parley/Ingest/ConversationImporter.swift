@@ -73,6 +73,9 @@ public struct ConversationImporter: Sendable {
             if chunk.count >= chunkSize { try await flush() }
         }
         try await flush()
+        if summary.created + summary.updated > 0 {
+            await EmbeddingScheduler(pool: pool).ingested(projects: [projectID])
+        }
         return summary
     }
 }

@@ -15,6 +15,7 @@ public actor IngestBatcher {
     private let pool: PostgresPool
     private let store = ConversationStore()
     private let logger: Logger
+    private let scheduler: EmbeddingScheduler?
     private let maxBatch: Int
     private let maxInFlight: Int
     private var queue: [Pending] = []
@@ -23,8 +24,10 @@ public actor IngestBatcher {
     /// - Parameters:
     ///   - maxBatch: most conversations in one transaction (a larger single request still goes whole).
     ///   - maxInFlight: transactions running at once.
-    public init(pool: PostgresPool, logger: Logger, maxBatch: Int = 1_000, maxInFlight: Int = 2) {
+    public init(pool: PostgresPool, logger: Logger, scheduler: EmbeddingScheduler? = nil, maxBatch: Int = 1_000,
+                maxInFlight: Int = 2) {
         self.pool = pool
+        self.scheduler = scheduler
         self.logger = logger
         self.maxBatch = maxBatch
         self.maxInFlight = maxInFlight
@@ -57,6 +60,7 @@ public actor IngestBatcher {
                 let outcomes = try await pool.withTransaction { @Sendable connection in
                     try await store.store(items, on: connection)
                 }
+                await scheduler?.ingested(projects: Set(items.map(\.projectID)))
                 var offset = 0
                 for pending in batch {
                     pending.continuation.resume(returning: Array(outcomes[offset..<(offset + pending.items.count)]))

@@ -28,6 +28,11 @@ public struct JobContext: Sendable {
     let job: Job
     let workerID: String
 
+    /// Frees the job's singleton key while it runs, so that another job of the same key may be queued.
+    public func releaseSingleton() async throws {
+        try await pool.query("UPDATE jobs SET singleton_key = NULL WHERE id = \(job.id) AND locked_by = \(workerID)")
+    }
+
     /// Records progress (0–100) and a message, shown by `GET /api/v1/jobs` and the jobs page.
     public func report(progress: Int, message: String = "") async throws {
         try await queue.report(jobID: job.id, workerID: workerID, progress: progress, message: message)
