@@ -6,7 +6,7 @@ SWIFT ?= swift
 PARLEY_HOME ?= $(CURDIR)/.parley
 export PARLEY_MODELS ?= $(HOME)/.cache/parley/models
 
-.PHONY: run test deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster
+.PHONY: run test deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster
 
 ## deps: install the Debian packages Parley needs (only those missing)
 deps:
@@ -51,6 +51,10 @@ bench-ingest:
 ## bench-cluster: clustering time and memory at 100k and 1M vectors
 bench-cluster:
 	@scripts/bench-cluster.sh
+
+## eval-cluster: clustering quality (NMI, ARI, ACC) on Banking77 and HWU64
+eval-cluster:
+	@scripts/eval-cluster.sh
 
 clean:
 	rm -rf .build
