@@ -27,13 +27,22 @@ import Testing
         let worker = ParleyService.makeWorker(context: app.context)
         let running = Task { try await worker.run() }
         var embedded = 0
-        for _ in 0..<600 where embedded < 9 {
+        var indexed = 0
+        for _ in 0..<600 where embedded < 9 || indexed < 9 {
             embedded = try await app.count("SELECT count(*) FROM conversation_embeddings")
-            if embedded < 9 { try await Task.sleep(for: .milliseconds(100)) }
+            indexed = try await app.count("SELECT count(*) FROM conversation_search")
+            if embedded < 9 || indexed < 9 { try await Task.sleep(for: .milliseconds(100)) }
         }
         await worker.stop()
         _ = await running.result
         #expect(embedded == 9)
+        #expect(indexed == 9)
+        #expect(try await app.count("SELECT count(*) FROM pending_work") == 0)
+        let found = try await app.database.pool.query("""
+            SELECT c.external_id FROM conversations c JOIN conversation_search s ON s.conversation_id = c.id
+            WHERE s.search @@ websearch_to_tsquery('english', 'baking sourdough')
+            """).map { try $0.decode(0, as: String.self) }
+        #expect(found == ["recipe-0"])
         let job = try await app.send("GET", "/api/v1/jobs")
         let jobs = job.json["jobs"] as? [[String: Any]] ?? []
         #expect(jobs.contains { $0["kind"] as? String == "embed" && $0["status"] as? String == "succeeded" })

@@ -18,7 +18,7 @@ public struct AppContext: Sendable {
         self.database = database
         self.logger = logger
         self.apiKeys = APIKeyStore(pool: database.pool)
-        self.embeddingScheduler = EmbeddingScheduler(pool: database.pool)
+        self.embeddingScheduler = EmbeddingScheduler(pool: database.pool, logger: logger)
         self.batcher = IngestBatcher(pool: database.pool, logger: logger, scheduler: embeddingScheduler)
         self.validator = ConversationValidator(limits: configuration.ingestLimits)
         self.embedders = EmbedderProvider(modelName: configuration.embedder, modelsDirectory: configuration.modelsDirectory)
@@ -29,6 +29,6 @@ public struct AppContext: Sendable {
 
     /// The handlers of every job kind the service knows.
     public func jobHandlers() -> [any JobHandler] {
-        [EmbedJob(provider: embedders)]
+        [EmbedJob(provider: embedders), SearchIndexJob()]
     }
 }

@@ -1,3 +1,4 @@
+import Embeddings
 import Foundation
 import HTTPServer
 import Logging
@@ -31,11 +32,22 @@ public struct ParleyService: Sendable {
         let context = AppContext(configuration: configuration, database: database, logger: logger)
         let workers = (0..<max(1, count)).map { _ in Self.makeWorker(context: context) }
         let running = workers.map { worker in Task { try await worker.run() } }
+        await Self.catchUp(context: context)
         logger.notice("Parley workers are running", metadata: ["workers": "\(workers.count)"])
         _ = await TerminationSignal.wait()
         for worker in workers { await worker.stop() }
         for task in running { _ = await task.result }
         await database.close()
+    }
+
+    /// Queues the background work a start needs (a changed embedding model, conversations left unindexed).
+    static func catchUp(context: AppContext) async {
+        do {
+            let model = try EmbedderConfiguration(modelName: context.configuration.embedder).model.modelID
+            try await context.embeddingScheduler.catchUp(model: model, pool: context.pool)
+        } catch {
+            context.logger.warning("could not queue background catch-up work", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Every route of the service.
@@ -76,7 +88,7 @@ public struct ParleyService: Sendable {
         logger.notice("Parley is ready", metadata: ["url": "http://\(configuration.host):\(port)/", "database": "\(where_)"])
         let workers = (0..<configuration.workers).map { _ in Self.makeWorker(context: context) }
         let running = workers.map { worker in Task { try await worker.run() } }
-        if !workers.isEmpty { try? await context.embeddingScheduler.enqueueAll(pool: context.pool) }
+        if !workers.isEmpty { await Self.catchUp(context: context) }
         let signal = await TerminationSignal.wait()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         await server.shutdown(deadline: .seconds(10))

@@ -2,10 +2,10 @@ import Embeddings
 import Foundation
 import Postgres
 
-/// The `embed` job: embeds a project's conversations that have no vector for the current model, in batches.
+/// The `embed` job: embeds a project's conversations queued in `pending_work`, in batches.
 ///
-/// Queued after every ingest commit and at start-up (so a model change re-embeds everything, with progress).
-/// Rows are taken `FOR UPDATE SKIP LOCKED`, so two embed jobs of one project share the work.
+/// Queued after every ingest commit, and at start-up after queueing every conversation that lacks a vector of
+/// the configured model (so a model change re-embeds everything, with progress).
 struct EmbedJob: JobHandler {
     let kind = "embed"
     let provider: EmbedderProvider
@@ -21,45 +21,44 @@ struct EmbedJob: JobHandler {
         try await context.releaseSingleton()
         let embedder = try await provider.embedder()
         let model = embedder.modelID
-        let total = try await context.pool.query("""
-            SELECT count(*) FROM conversations c WHERE c.project_id = \(projectID) AND NOT EXISTS (
-                SELECT 1 FROM conversation_embeddings e WHERE e.conversation_id = c.id AND e.model = \(model))
-            """).first?.decode(0, as: Int.self) ?? 0
+        let total = try await PendingWork.count("embed", projectID: projectID, pool: context.pool)
         var done = 0
-        var lastID = 0
         while !Task.isCancelled {
-            let after = lastID
-            let (batch, maxID): (Int, Int) = try await context.pool.withTransaction { @Sendable connection in
-                let rows = try await connection.query("""
-                    SELECT c.id, c.messages::text FROM conversations c
-                    WHERE c.project_id = \(projectID) AND c.id > \(after) AND NOT EXISTS (
-                        SELECT 1 FROM conversation_embeddings e WHERE e.conversation_id = c.id AND e.model = \(model))
-                    ORDER BY c.id LIMIT \(batchSize) FOR UPDATE OF c SKIP LOCKED
-                    """)
-                guard !rows.isEmpty else { return (0, 0) }
-                var ids: [Int] = []
+            let batch = try await context.pool.withTransaction { @Sendable connection in
+                let ids = try await PendingWork.take("embed", projectID: projectID, limit: batchSize, on: connection)
+                guard !ids.isEmpty else { return 0 }
+                var found: [Int] = []
                 var texts: [String] = []
-                for row in rows {
+                for row in try await connection.query("SELECT id, messages::text FROM conversations WHERE id = ANY(\(ids))") {
                     let (id, messages) = try row.decode((Int, String).self)
-                    ids.append(id)
+                    found.append(id)
                     texts.append(EmbeddingText.of(messages: (try? JSONParser.parse(messages))?.arrayValue ?? []))
                 }
                 let matrix = try await embedder.embedInBackground(texts)
                 let vectors = (0..<matrix.count).map { VectorCodec.encode(matrix.row($0)) }
                 try await connection.query("""
                     INSERT INTO conversation_embeddings (conversation_id, project_id, model, vector)
-                    SELECT id, \(projectID), \(model), vector FROM unnest(\(ids), \(vectors)) AS t(id, vector)
-                    ON CONFLICT DO NOTHING
+                    SELECT id, \(projectID), \(model), vector FROM unnest(\(found), \(vectors)) AS t(id, vector)
+                    ON CONFLICT (conversation_id, model) DO UPDATE SET vector = EXCLUDED.vector, created_at = now()
                     """)
-                return (ids.count, ids.max() ?? 0)
+                return ids.count
             }
             if batch == 0 { break }
             done += batch
-            lastID = maxID
             try await context.report(progress: total > 0 ? min(99, done * 100 / total) : 99,
                                      message: "\(done) of \(total) conversations embedded")
         }
         try Task.checkCancellation()
+    }
+
+    /// Queues every conversation of every project that has no vector for `model` (after a model change).
+    static func backfill(model: String, pool: PostgresPool) async throws -> Int {
+        try await pool.query("""
+            INSERT INTO pending_work (kind, conversation_id, project_id)
+            SELECT 'embed', c.id, c.project_id FROM conversations c
+            WHERE NOT EXISTS (SELECT 1 FROM conversation_embeddings e WHERE e.conversation_id = c.id AND e.model = \(model))
+            ON CONFLICT DO NOTHING
+            """).affectedRows
     }
 }
 

@@ -1,14 +1,19 @@
+import Logging
 import Postgres
 import Synchronization
 
-/// Queues an `embed` job for projects that just received conversations, after their commit.
+/// Queues the `embed` and `search_index` jobs of projects that just received conversations, after their commit.
 ///
 /// At most once a second per project from this process: the job's singleton key already keeps one queued.
 public final class EmbeddingScheduler: Sendable {
     private let queue: JobQueue
+    private let logger: Logger
     private let recent = Mutex<[Int: ContinuousClock.Instant]>([:])
 
-    public init(pool: PostgresPool) { queue = JobQueue(pool: pool) }
+    public init(pool: PostgresPool, logger: Logger) {
+        queue = JobQueue(pool: pool)
+        self.logger = logger
+    }
 
     /// Called after a commit that stored conversations of `projects`; failures only delay embedding.
     public func ingested(projects: Set<Int>) async {
@@ -21,14 +26,22 @@ public final class EmbeddingScheduler: Sendable {
             }
         }
         for project in due {
-            try? await EmbedJob.enqueue(projectID: project, on: queue)
+            try? await enqueueFollowUps(projectID: project)
         }
     }
 
-    /// Queues an embed job for every project (at start-up: catches up after a model change or downtime).
-    public func enqueueAll(pool: PostgresPool) async throws {
+    private func enqueueFollowUps(projectID: Int) async throws {
+        try await EmbedJob.enqueue(projectID: projectID, on: queue)
+        try await queue.enqueue(kind: "search_index", projectID: projectID, singletonKey: "search:\(projectID)")
+    }
+
+    /// At start-up: queues every conversation without a vector of `model` (a model change re-embeds them all),
+    /// then the follow-up jobs of every project.
+    public func catchUp(model: String, pool: PostgresPool) async throws {
+        let queued = try await EmbedJob.backfill(model: model, pool: pool)
+        if queued > 0 { logger.notice("queued conversations for embedding", metadata: ["count": "\(queued)", "model": "\(model)"]) }
         for row in try await pool.query("SELECT id FROM projects") {
-            try await EmbedJob.enqueue(projectID: try row.decode(0, as: Int.self), on: queue)
+            try await enqueueFollowUps(projectID: try row.decode(0, as: Int.self))
         }
     }
 }

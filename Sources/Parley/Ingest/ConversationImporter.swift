@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Postgres
 
 /// Validates and stores conversations from a file or generator in committed chunks, reporting progress.
@@ -74,7 +75,7 @@ public struct ConversationImporter: Sendable {
         }
         try await flush()
         if summary.created + summary.updated > 0 {
-            await EmbeddingScheduler(pool: pool).ingested(projects: [projectID])
+            await EmbeddingScheduler(pool: pool, logger: Logger(label: "parley")).ingested(projects: [projectID])
         }
         return summary
     }

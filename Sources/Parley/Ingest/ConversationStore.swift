@@ -17,7 +17,7 @@ public struct ConversationStore: Sendable {
     }
 
     /// Stores `items` on `connection`, which must be inside a transaction; returns one outcome per item,
-    /// in order, and queues a `parley_ingest` notification per project (delivered at commit).
+    /// in order. Created and updated conversations are queued in `pending_work` for embedding and search indexing.
     public func store(_ items: [Item], on connection: PostgresConnection) async throws -> [IngestOutcome] {
         guard !items.isEmpty else { return [] }
         try await connection.query(Self.createStaging)
@@ -59,9 +59,6 @@ public struct ConversationStore: Sendable {
                 outcomes[ordinal].status = duplicate ? .duplicate : .conflict
             }
         }
-        for project in Set(items.map(\.projectID)) {
-            try await connection.query("SELECT pg_notify('parley_ingest', \(String(project)))")
-        }
         return outcomes
     }
 
@@ -94,6 +91,7 @@ public struct ConversationStore: Sendable {
     /// messages start with all the stored ones. The start time of a stored conversation never changes.
     static func upsert(round: Int) -> PostgresQuery {
         """
+        WITH stored AS (
         INSERT INTO conversations AS c (project_id, external_id, model, prompt_version, end_user_id, session_id,
             started_at, message_count, messages, metadata, tags, feedback_thumb, feedback_rating, feedback_comment,
             content_hash)
@@ -114,7 +112,14 @@ public struct ConversationStore: Sendable {
           AND EXCLUDED.message_count >= c.message_count
           AND c.messages = jsonb_path_query_array(EXCLUDED.messages,
                 ('$[0 to ' || (c.message_count - 1) || ']')::jsonpath)
-        RETURNING c.project_id, c.external_id, c.id, (c.xmax = 0)
+        RETURNING c.project_id, c.external_id, c.id, (c.xmax = 0) AS inserted
+        ), queued AS (
+            -- Follow-up work for the background jobs: embedding and the search vector.
+            INSERT INTO pending_work (kind, conversation_id, project_id)
+            SELECT kind, stored.id, stored.project_id FROM stored, unnest(ARRAY['embed', 'search']) AS kind
+            ON CONFLICT DO NOTHING
+        )
+        SELECT project_id, external_id, id, inserted FROM stored
         """
     }
 

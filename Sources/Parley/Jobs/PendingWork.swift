@@ -1,0 +1,55 @@
+import Postgres
+
+/// The `pending_work` queue: conversations waiting for a follow-up (`embed`, `search`).
+///
+/// Taken inside the caller's transaction with `SKIP LOCKED`, so concurrent jobs share the rows, and a
+/// failed batch (rolled back) leaves them queued.
+enum PendingWork {
+    /// Removes and returns up to `limit` conversation ids of `kind` for a project, oldest first.
+    static func take(_ kind: String, projectID: Int, limit: Int, on connection: PostgresConnection) async throws -> [Int] {
+        try await connection.query("""
+            DELETE FROM pending_work WHERE kind = \(kind) AND conversation_id IN (
+                SELECT conversation_id FROM pending_work WHERE kind = \(kind) AND project_id = \(projectID)
+                ORDER BY conversation_id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING conversation_id
+            """).map { try $0.decode(0, as: Int.self) }
+    }
+
+    /// How many conversations of a project wait for `kind`.
+    static func count(_ kind: String, projectID: Int, pool: PostgresPool) async throws -> Int {
+        try await pool.query("""
+            SELECT count(*) FROM pending_work WHERE kind = \(kind) AND project_id = \(projectID)
+            """).first?.decode(0, as: Int.self) ?? 0
+    }
+}
+
+/// The `search_index` job: computes the full-text search vectors of a project's new or changed conversations.
+struct SearchIndexJob: JobHandler {
+    let kind = "search_index"
+    var batchSize = 2_000
+
+    func run(_ job: Job, context: JobContext) async throws {
+        guard let projectID = job.projectID else { return }
+        try await context.releaseSingleton()
+        let total = try await PendingWork.count("search", projectID: projectID, pool: context.pool)
+        var done = 0
+        while !Task.isCancelled {
+            let batch = try await context.pool.withTransaction { @Sendable connection in
+                let ids = try await PendingWork.take("search", projectID: projectID, limit: batchSize, on: connection)
+                guard !ids.isEmpty else { return 0 }
+                try await connection.query("""
+                    INSERT INTO conversation_search (conversation_id, project_id, search)
+                    SELECT id, project_id, jsonb_to_tsvector('english'::regconfig, messages, '["string"]')
+                    FROM conversations WHERE id = ANY(\(ids))
+                    ON CONFLICT (conversation_id) DO UPDATE SET search = EXCLUDED.search
+                    """)
+                return ids.count
+            }
+            if batch == 0 { break }
+            done += batch
+            try await context.report(progress: total > 0 ? min(99, done * 100 / total) : 99,
+                                     message: "\(done) of \(total) conversations indexed for search")
+        }
+        try Task.checkCancellation()
+    }
+}
