@@ -11,14 +11,13 @@ CREATE TABLE conversation_search (
 CREATE INDEX conversation_search_terms ON conversation_search USING gin (search);
 
 -- Work to do per conversation: 'embed' (a vector for the current model), 'search' (the search vector).
+-- No foreign key, on purpose (it costs a trigger per stored conversation): the jobs skip ids that are gone.
 CREATE TABLE pending_work (
     kind text NOT NULL,
-    conversation_id bigint NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
     project_id bigint NOT NULL,
-    queued_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (kind, conversation_id)
+    conversation_id bigint NOT NULL,
+    PRIMARY KEY (kind, project_id, conversation_id)
 );
-CREATE INDEX pending_work_project ON pending_work (kind, project_id, conversation_id);
 
 -- Conversations stored before this migration still need their search vector.
 INSERT INTO pending_work (kind, conversation_id, project_id) SELECT 'search', id, project_id FROM conversations;

@@ -90,29 +90,42 @@ public final class PostgresCopyWriter {
 
     /// Appends one row; `nil` fields are SQL NULL.
     public func appendRow(_ fields: [String?]) {
+        var row = buffer
+        buffer = []
         for (i, field) in fields.enumerated() {
-            if i > 0 { buffer.append(UInt8(ascii: "\t")) }
-            appendField(field)
+            if i > 0 { row.append(UInt8(ascii: "\t")) }
+            Self.appendField(field, to: &row)
         }
-        buffer.append(UInt8(ascii: "\n"))
+        row.append(UInt8(ascii: "\n"))
+        buffer = row
         rowCount += 1
     }
 
     /// Appends one field in COPY text format: `\N` for NULL; backslash, tab, newline and CR escaped.
-    private func appendField(_ field: String?) {
-        guard let field else {
-            buffer.append(UInt8(ascii: "\\"))
-            buffer.append(UInt8(ascii: "N"))
+    /// Runs without special bytes are copied in one go.
+    static func appendField(_ field: String?, to out: inout [UInt8]) {
+        guard var field else {
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: "N"))
             return
         }
-        for byte in field.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "\\"))
-            case UInt8(ascii: "\t"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "t"))
-            case UInt8(ascii: "\n"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "n"))
-            case UInt8(ascii: "\r"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "r"))
-            default: buffer.append(byte)
+        field.withUTF8 { bytes in
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let escaped: UInt8
+                switch bytes[i] {
+                case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+                case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+                case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+                case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+                default: continue
+                }
+                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                out.append(UInt8(ascii: "\\"))
+                out.append(escaped)
+                runStart = i + 1
             }
+            if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         }
     }
 

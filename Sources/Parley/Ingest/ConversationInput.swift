@@ -27,30 +27,54 @@ public struct ConversationInput: Sendable, Equatable {
         public var comment: String?
     }
 
-    /// The messages as compact JSON (what is stored).
-    public var messagesJSON: String { JSONValue.array(messages).serialized() }
+    /// The stored JSON texts and the content hash, computed together so that messages are serialised once.
+    public struct Encoded: Sendable {
+        public var messages: String
+        public var metadata: String
+        /// A PostgreSQL array literal.
+        public var tags: String
+        /// SHA-256 of everything stored about the conversation: the same id and hash again is a duplicate.
+        public var contentHash: String
+    }
 
-    /// SHA-256 of everything stored about the conversation: the same id and hash again is a duplicate.
-    public var contentHash: String {
-        var canonical: [String: JSONValue] = [
-            "messages": .array(messages), "metadata": metadata, "tags": .array(tags.map(JSONValue.string)),
-        ]
-        if startedAtGiven { canonical["started_at"] = .string(Timestamp.format(startedAt)) }
-        if let model { canonical["model"] = .string(model) }
-        if let promptVersion { canonical["prompt_version"] = .string(promptVersion) }
-        if let endUserID { canonical["user_id"] = .string(endUserID) }
-        if let sessionID { canonical["session_id"] = .string(sessionID) }
+    /// The messages, metadata and tags as compact JSON, and the content hash.
+    public func encoded() -> Encoded {
+        var messagesBytes: [UInt8] = []
+        messagesBytes.reserveCapacity(4096)
+        JSONValue.array(messages).write(to: &messagesBytes)
+        var rest: [String: JSONValue] = ["metadata": metadata, "tags": .array(tags.map(JSONValue.string))]
+        if startedAtGiven { rest["started_at"] = .string(Timestamp.format(startedAt)) }
+        if let model { rest["model"] = .string(model) }
+        if let promptVersion { rest["prompt_version"] = .string(promptVersion) }
+        if let endUserID { rest["user_id"] = .string(endUserID) }
+        if let sessionID { rest["session_id"] = .string(sessionID) }
         if let feedback {
             var f: [String: JSONValue] = [:]
             if let t = feedback.thumb { f["thumb"] = .number(String(t)) }
             if let r = feedback.rating { f["rating"] = .number(String(r)) }
             if let c = feedback.comment { f["comment"] = .string(c) }
-            canonical["feedback"] = .object(f)
+            rest["feedback"] = .object(f)
         }
-        var bytes: [UInt8] = []
-        JSONValue.object(canonical).write(to: &bytes)
-        return SHA256.hex(bytes)
+        var restBytes: [UInt8] = []
+        JSONValue.object(rest).write(to: &restBytes)
+        var hasher = SHA256()
+        hasher.update(messagesBytes)
+        hasher.update([0])
+        hasher.update(restBytes)
+        return Encoded(
+            messages: String(decoding: messagesBytes, as: UTF8.self), metadata: metadata.serialized(),
+            tags: Self.arrayLiteral(tags), contentHash: hasher.finalize().hexString)
     }
+
+    /// A PostgreSQL array literal (`{"a","b \"c\""}`), cast to `text[]` by the store.
+    static func arrayLiteral(_ values: [String]) -> String {
+        "{" + values.map { value in
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}"
+    }
+
+    /// SHA-256 of everything stored about the conversation.
+    public var contentHash: String { encoded().contentHash }
 
     /// The text of the first system message, if any.
     public var systemPrompt: String? {

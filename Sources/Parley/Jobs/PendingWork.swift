@@ -8,7 +8,7 @@ enum PendingWork {
     /// Removes and returns up to `limit` conversation ids of `kind` for a project, oldest first.
     static func take(_ kind: String, projectID: Int, limit: Int, on connection: PostgresConnection) async throws -> [Int] {
         try await connection.query("""
-            DELETE FROM pending_work WHERE kind = \(kind) AND conversation_id IN (
+            DELETE FROM pending_work WHERE kind = \(kind) AND project_id = \(projectID) AND conversation_id IN (
                 SELECT conversation_id FROM pending_work WHERE kind = \(kind) AND project_id = \(projectID)
                 ORDER BY conversation_id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             RETURNING conversation_id
