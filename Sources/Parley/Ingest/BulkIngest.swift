@@ -5,7 +5,7 @@ import Postgres
 /// `POST /api/v1/conversations/bulk`: NDJSON, optionally gzip, streamed and stored in chunks.
 ///
 /// The body is never held whole: lines are parsed as they arrive and every `chunkSize` valid conversations
-/// are committed in one transaction (COPY into staging, then the idempotent upsert). Bad lines are reported
+/// are committed in one transaction (the idempotent upsert of `ConversationStore`). Bad lines are reported
 /// with their line numbers while good lines are stored.
 struct BulkIngest {
     let context: AppContext
