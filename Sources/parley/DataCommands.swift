@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Parley
+import Embeddings
 import Postgres
 import Logging
 
@@ -147,6 +148,64 @@ struct Demo: AsyncParsableCommand {
                 \(summary.rejected) rejected, in project 'demo'.
                 API key for project 'demo': \(key.key)
                 """)
+        }
+    }
+}
+
+struct Models: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the embedding models installed under PARLEY_MODELS and verify them.")
+
+    @Option(help: "Models folder (PARLEY_MODELS, default ~/.cache/parley/models).") var directory: String?
+
+    /// The pinned SHA-256 of every model file (the same list as scripts/models.sh).
+    static let checksums: [String: String] = [
+        "all-MiniLM-L6-v2/model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        "all-MiniLM-L6-v2/vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+        "all-MiniLM-L6-v2/config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+        "potion-base-8M/model.safetensors": "f65d0f325faadc1e121c319e2faa41170d3fa07d8c89abd48ca5358d9a223de2",
+        "potion-base-8M/vocab.txt": "1394523a67ddd404a825428018c0582a6998bcfa044ecbcbf1f4d71adb94c61c",
+    ]
+
+    func run() async throws {
+        let configuration = try Configuration(environment: ProcessInfo.processInfo.environment)
+        let root = directory ?? configuration.modelsDirectory
+        print("Models in \(root):")
+        var problems = 0
+        for model in EmbeddingModel.allCases {
+            let folder = root + "/" + model.folderName
+            var notes: [String] = []
+            for file in model.requiredFiles {
+                let path = folder + "/" + file
+                guard let handle = FileHandle(forReadingAtPath: path) else {
+                    notes.append("\(file) missing")
+                    continue
+                }
+                var hasher = SHA256()
+                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(chunk) }
+                try? handle.close()
+                if let expected = Self.checksums[model.folderName + "/" + file], hasher.finalize().hexString != expected {
+                    notes.append("\(file) checksum mismatch")
+                }
+            }
+            if notes.isEmpty {
+                do {
+                    let embedder = try EmbedderConfiguration(modelName: model.rawValue, modelsDirectory: root).makeEmbedder()
+                    let vector = try embedder.embed("Parley checks its models.")
+                    let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                    if abs(norm - 1) > 1e-3 { notes.append("embedding is not normalised") }
+                } catch {
+                    notes.append("does not load: \(error)")
+                }
+            }
+            problems += notes.isEmpty ? 0 : 1
+            let mark = notes.isEmpty ? "ok" : notes.joined(separator: "; ")
+            let active = model.rawValue == configuration.embedder ? " (configured)" : ""
+            print("  \(model.rawValue)\(active): \(model.modelID), \(model.dimension) dimensions: \(mark)")
+        }
+        if problems > 0 {
+            print("Run `make models` to fetch and verify the models.")
+            throw ExitCode.failure
         }
     }
 }
