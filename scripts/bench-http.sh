@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# make bench-http: our HTTPServer against a minimal Hummingbird 2 server with wrk, plus idle-connection RSS.
+# make bench-http: `parley serve` (GET /healthz) against a minimal Hummingbird 2 server with wrk, plus
+# idle-connection RSS.
 #
 # Environment:
-#   ROUNDS=3 DURATION=10s CONNECTIONS=64 THREADS=2 IDLE_CONNECTIONS=1000 BENCH_PATH=/plaintext
-#   SERVER_CMD='.build/release/parley serve --port {port}'   # our side; default: the bench-only peer
+#   ROUNDS=3 DURATION=10s CONNECTIONS=64 THREADS=2 IDLE_CONNECTIONS=1000 BENCH_PATH=/healthz
+#   SERVER_CMD=peer          # our bare HTTPServer peer (Benchmarks/HTTPServerPeer, GET /plaintext) instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 IDLE_CONNECTIONS="${IDLE_CONNECTIONS:-1000}"
-BENCH_PATH="${BENCH_PATH:-/plaintext}"
+BENCH_PATH="${BENCH_PATH:-/healthz}"
 OUT=.build-bench
 mkdir -p "$OUT"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
@@ -29,9 +30,14 @@ build() { # name package-dir
         exit 1
     fi
 }
-if [ -z "${SERVER_CMD:-}" ]; then
+if [ "${SERVER_CMD:-}" = "peer" ]; then
     build ours Benchmarks/HTTPServerPeer
     SERVER_CMD="Benchmarks/HTTPServerPeer/.build/release/HTTPServerPeer {port}"
+elif [ -z "${SERVER_CMD:-}" ]; then
+    swift build -c release --product parley >"$OUT/build-parley.log" 2>&1 || { tail -40 "$OUT/build-parley.log" >&2; exit 1; }
+    PARLEY_BENCH_HOME=$(mktemp -d /tmp/parley-bench-http-XXXX)
+    chmod 755 "$PARLEY_BENCH_HOME"
+    SERVER_CMD="env LOG_LEVEL=warning PARLEY_WORKERS=0 PARLEY_HOME=$PARLEY_BENCH_HOME .build/release/parley serve --port {port}"
 fi
 build hummingbird Benchmarks/HummingbirdPeer
 HB_CMD="Benchmarks/HummingbirdPeer/.build/release/HummingbirdPeer {port}"
@@ -48,6 +54,8 @@ cleanup() {
     for pid in "${PIDS[@]:-}"; do
         [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
     done
+    [ -n "${PARLEY_BENCH_HOME:-}" ] && rm -rf "$PARLEY_BENCH_HOME"
+    return 0
 }
 trap cleanup EXIT INT TERM
 
