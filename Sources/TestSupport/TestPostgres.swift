@@ -40,6 +40,21 @@ public enum TestPostgres {
         return Database(name: name, conninfo: conninfo, pool: pool)
     }
 
+    /// A started cluster of its own, for tests that stop or restart PostgreSQL (doing that to the shared one
+    /// would disturb other suites). Stopped and removed at exit, or earlier with `discard`.
+    public static func privateCluster(_ name: String) async throws -> EmbeddedPostgres {
+        let directory = NSTemporaryDirectory() + "parley-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let cluster = try EmbeddedPostgres(configuration: .init(directory: directory, durable: false), logger: logger)
+        ClusterRegistry.register(cluster)
+        try await cluster.start()
+        return cluster
+    }
+
+    /// Stops a private cluster and removes its folder now.
+    public static func discard(_ cluster: EmbeddedPostgres) {
+        ClusterRegistry.stop(cluster)
+    }
+
     /// The repository's `migrations/` folder.
     public static var migrationsDirectory: String { repositoryRoot + "/migrations" }
 
@@ -109,6 +124,14 @@ enum ClusterRegistry {
             atexit { ClusterRegistry.stopAll() }
         }
         clusters.append(cluster)
+    }
+
+    static func stop(_ cluster: EmbeddedPostgres) {
+        lock.lock()
+        clusters.removeAll { $0 === cluster }
+        lock.unlock()
+        try? cluster.stopBlocking()
+        try? FileManager.default.removeItem(atPath: cluster.configuration.directory)
     }
 
     static func stopAll() {

@@ -100,9 +100,8 @@ struct Import: AsyncParsableCommand {
 func withDatabase(_ configuration: Configuration, _ logger: Logger,
                   _ body: (Database) async throws -> Void) async throws {
     try await operatorFacing {
-        let database = try await Database.open(configuration: configuration, logger: logger)
+        let database = try await Database.openMigrated(configuration: configuration, logger: logger)
         do {
-            try await database.migrate(directory: configuration.migrationsDirectory)
             try await body(database)
         } catch {
             await database.close()

@@ -30,14 +30,8 @@ import FoundationNetworking
     }
 
     @Test func postgresRestartMidIngestLosesNothingAcknowledged() async throws {
-        let directory = NSTemporaryDirectory() + "parley-reliability-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let cluster = try EmbeddedPostgres(configuration: .init(directory: directory, durable: false),
-                                           logger: TestPostgres.logger)
-        try await cluster.start()
-        defer {
-            try? cluster.stopBlocking()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
+        let cluster = try await TestPostgres.privateCluster("reliability")
+        defer { TestPostgres.discard(cluster) }
         let pool = PostgresPool(configuration: .init(conninfo: cluster.conninfo(), maxConnections: 8),
                                 logger: TestPostgres.logger)
         try await Migrator(migrations: try Migrator.load(directory: TestPostgres.migrationsDirectory),

@@ -81,14 +81,8 @@ import Testing
 @Suite struct RestartRecoveryTests {
     @Test func poolRecoversAfterPostgresRestart() async throws {
         // A cluster of its own: restarting the shared one would disturb other suites.
-        let directory = NSTemporaryDirectory() + "parley-restart-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let cluster = try EmbeddedPostgres(configuration: .init(directory: directory, durable: false),
-                                           logger: TestPostgres.logger)
-        try await cluster.start()
-        defer {
-            try? cluster.stopBlocking()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
+        let cluster = try await TestPostgres.privateCluster("restart")
+        defer { TestPostgres.discard(cluster) }
         let pool = PostgresPool(configuration: .init(conninfo: cluster.conninfo(), minConnections: 3, maxConnections: 3),
                                 logger: TestPostgres.logger)
         try await pool.warmUp()

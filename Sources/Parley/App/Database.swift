@@ -49,6 +49,18 @@ public final class Database: Sendable {
         return Database(pool: pool, conninfo: conninfo, embedded: embedded, logger: logger)
     }
 
+    /// Connects and applies pending migrations (closing again if they fail).
+    public static func openMigrated(configuration: Configuration, logger: Logger) async throws -> Database {
+        let database = try await open(configuration: configuration, logger: logger)
+        do {
+            try await database.migrate(directory: configuration.migrationsDirectory)
+        } catch {
+            await database.close()
+            throw error
+        }
+        return database
+    }
+
     /// Applies pending migrations.
     @discardableResult
     public func migrate(directory: String?) async throws -> [Migration] {

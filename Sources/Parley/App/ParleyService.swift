@@ -22,13 +22,7 @@ public struct ParleyService: Sendable {
 
     /// Runs workers without the HTTP server (`parley worker`) until SIGTERM/SIGINT.
     public func runWorkers(count: Int) async throws {
-        let database = try await Database.open(configuration: configuration, logger: logger)
-        do {
-            try await database.migrate(directory: configuration.migrationsDirectory)
-        } catch {
-            await database.close()
-            throw error
-        }
+        let database = try await Database.openMigrated(configuration: configuration, logger: logger)
         let context = AppContext(configuration: configuration, database: database, logger: logger)
         let workers = (0..<max(1, count)).map { _ in Self.makeWorker(context: context) }
         let running = workers.map { worker in Task { try await worker.run() } }
@@ -66,13 +60,7 @@ public struct ParleyService: Sendable {
 
     /// Opens the database, migrates it, serves until SIGTERM/SIGINT, then shuts down cleanly.
     public func run() async throws {
-        let database = try await Database.open(configuration: configuration, logger: logger)
-        do {
-            try await database.migrate(directory: configuration.migrationsDirectory)
-        } catch {
-            await database.close()
-            throw error
-        }
+        let database = try await Database.openMigrated(configuration: configuration, logger: logger)
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.reusePort = true
         let context = AppContext(configuration: configuration, database: database, logger: logger)
