@@ -18,6 +18,7 @@ import Testing
     @Test func missingFilesSayToRunMakeModels() throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("parley-no-models-\(UUID())")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
         for model in EmbeddingModel.allCases {
             let configuration = EmbedderConfiguration(model: model, modelsDirectory: empty)
             let error = #expect(throws: EmbeddingsError.self) { try configuration.makeEmbedder() }

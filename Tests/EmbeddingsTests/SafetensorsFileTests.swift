@@ -3,11 +3,14 @@ import Foundation
 import Testing
 
 /// The safetensors reader on small files written to a temporary folder.
-@Suite struct SafetensorsFileTests {
+@Suite final class SafetensorsFileTests {
+    /// One folder per test, removed when the test's suite instance goes away.
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-safetensors-\(UUID().uuidString)")
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
     /// Writes `header` (JSON) and `data` as a safetensors file and returns its path.
     func write(header: String, data: [UInt8], declaredLength: UInt64? = nil) throws -> String {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("parley-safetensors-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let json = Array(header.utf8)
         var bytes: [UInt8] = withUnsafeBytes(of: (declaredLength ?? UInt64(json.count)).littleEndian) { Array($0) }
