@@ -130,4 +130,39 @@ import Testing
         #expect(machine.timerFired(now: at(1)) == .none)
         #expect(machine.timerFired(now: at(2)) == .close)
     }
+
+    @Test func handlerBackpressureSuspendsTheBodyIdleTimeout() {
+        var machine = ConnectionStateMachine(configuration: configuration, now: at(0))
+        machine.bytesReceived(now: at(0))
+        _ = machine.headReceived(clientWantsKeepAlive: true, hasBody: true, now: at(0))
+        #expect(machine.deadline == at(10))
+        // The handler's buffer fills at 1 s (it is slow, or not yet scheduled): the connection stops reading.
+        machine.bodyConsumerDidPause()
+        #expect(machine.deadline == nil)
+        // Long past the body idle timeout the request is still being served, not answered 408.
+        #expect(machine.timerFired(now: at(11)) == .none)
+        #expect(machine.timerFired(now: at(40)) == .none)
+        #expect(machine.phase == .readingBody)
+        // Once the handler catches up, the peer gets a full body idle timeout from then.
+        machine.bodyConsumerDidResume(now: at(45))
+        #expect(machine.deadline == at(55))
+        #expect(machine.timerFired(now: at(54)) == .none)
+        #expect(machine.timerFired(now: at(55)) == .requestTimeout)
+    }
+
+    @Test func slowHandlerKeepsItsConnectionPastEveryPeerTimeout() {
+        var machine = ConnectionStateMachine(configuration: configuration, now: at(0))
+        machine.bytesReceived(now: at(0))
+        _ = machine.headReceived(clientWantsKeepAlive: true, hasBody: false, now: at(0))
+        // The handler takes longer than the head, body idle and keep-alive timeouts together.
+        for second in [5, 10, 30, 100] as [UInt64] {
+            #expect(machine.timerFired(now: at(second)) == .none)
+        }
+        let close = machine.responseWillStart(closeRequested: false)
+        #expect(!close)
+        // A streamed response whose first write is not flushed yet is still in flight.
+        #expect(machine.timerFired(now: at(200)) == .none)
+        #expect(machine.responseCompleted(now: at(201), hasBufferedBytes: false) == .readNext)
+        #expect(machine.deadline == at(231))
+    }
 }

@@ -73,4 +73,51 @@ import Testing
         #expect(entry.metadata["path"] == "/missing")
         #expect(entry.metadata["duration_ms"] != nil)
     }
+
+    /// Timeouts guard against slow peers, never against slow handlers: a handler slower than every peer timeout
+    /// keeps its connection, whether it answers with bytes, a stream, or reads its upload late.
+    @Test func slowHandlerOutlivesThePeerTimeouts() async throws {
+        var router = Router()
+        router.get("/slow") { _ in
+            try await Task.sleep(for: .milliseconds(1500))
+            return Response(text: "late")
+        }
+        router.get("/slow-stream") { _ in
+            try await Task.sleep(for: .milliseconds(1500))
+            return Response.stream(contentType: "text/plain") { writer in
+                try await Task.sleep(for: .milliseconds(1500))
+                try await writer.write("late stream")
+            }
+        }
+        router.post("/slow-upload", bodyLimit: 8 * 1024 * 1024) { request in
+            // The body fills the server's buffer and reading pauses while the handler is busy.
+            try await Task.sleep(for: .milliseconds(1500))
+            var count = 0
+            for try await chunk in request.body { count += chunk.count }
+            return Response(text: "\(count)")
+        }
+        let configure: (inout HTTPServerConfiguration) -> Void = {
+            $0.timeouts.keepAliveIdle = .milliseconds(300)
+            $0.timeouts.bodyIdle = .milliseconds(300)
+            $0.timeouts.requestHead = .milliseconds(300)
+            $0.timeouts.writeStall = .milliseconds(300)
+        }
+        try await withServer(configure: configure, router: router) { _, port in
+            let client = try await RawClient.connect(port: port)
+            try await client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse().text == "late")
+
+            let streamed = try await RawClient.connect(port: port)
+            try await streamed.send("GET /slow-stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await streamed.readResponse().text == "late stream")
+
+            let payload = [UInt8](repeating: 7, count: 2 * 1024 * 1024)
+            let uploader = try await RawClient.connect(port: port)
+            try await uploader.send("POST /slow-upload HTTP/1.1\r\nHost: x\r\nContent-Length: \(payload.count)\r\n\r\n")
+            try await uploader.send(payload)
+            let response = try await uploader.readResponse()
+            #expect(response.status == 200)
+            #expect(response.text == "\(payload.count)")
+        }
+    }
 }

@@ -44,7 +44,7 @@ extension Connection {
         var pendingBody: [UInt8] = []
         func deliverPendingBody() {
             guard !pendingBody.isEmpty else { return }
-            if let bodyStream, bodyStream.yield(pendingBody) { bodyPaused = true }
+            if let bodyStream, bodyStream.yield(pendingBody) { pauseBodyReading() }
             pendingBody = []
         }
         while !isClosed && !inputFailed && (awaitingEnd || (machine.wantsRead && machine.phase != .lingering)) {
@@ -77,8 +77,15 @@ extension Connection {
         dispatchPrecondition(condition: .onQueue(shard.queue))
         guard !isClosed, bodyPaused else { return }
         bodyPaused = false
+        machine.bodyConsumerDidResume(now: Self.now())
         processInput()
         updateTimer()
+    }
+
+    /// The handler's body buffer is full: stop reading content, and stop the body idle clock with it.
+    private func pauseBodyReading() {
+        bodyPaused = true
+        machine.bodyConsumerDidPause()
     }
 
     private func endBody() {
@@ -107,6 +114,8 @@ extension Connection {
         }
         _ = machine.headReceived(clientWantsKeepAlive: head.clientWantsKeepAlive, hasBody: hasBody, now: Self.now())
         awaitingEnd = true
+        // A previous handler may have answered without draining its body: its pause must not stall this request.
+        bodyPaused = false
         exchange = Exchange(method: head.method, minorVersion: head.minorVersion)
         var storage = RequestBody.Storage.bytes([])
         if hasBody {
@@ -131,7 +140,7 @@ extension Connection {
                 storage = .bytes(collected)
             } else {
                 let stream = RequestBodyStream { [self] in shard.queue.async { self.resumeBodyReading() } }
-                if !collected.isEmpty, stream.yield(collected) { bodyPaused = true }
+                if !collected.isEmpty, stream.yield(collected) { pauseBodyReading() }
                 bodyStream = stream
                 storage = .stream(stream)
                 // RFC 9110 §10.1.1: tell HTTP/1.1 clients waiting for permission to send the content.

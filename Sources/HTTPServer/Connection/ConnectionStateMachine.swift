@@ -54,6 +54,8 @@ struct ConnectionStateMachine {
     private(set) var isDraining = false
     private(set) var bodyComplete = true
     private(set) var responseStarted = false
+    /// The handler stopped taking request content (backpressure), so the connection stopped reading it.
+    private(set) var bodyConsumerPaused = false
     private var phaseDeadline: UInt64?
     private var writeDeadline: UInt64?
 
@@ -89,7 +91,8 @@ struct ConnectionStateMachine {
             phase = .readingHead
             phaseDeadline = now + configuration.headTimeout
         case .readingBody:
-            phaseDeadline = now + configuration.bodyIdleTimeout
+            // Paused by our own handler: the idle clock restarts only when reading resumes.
+            if !bodyConsumerPaused { phaseDeadline = now + configuration.bodyIdleTimeout }
         case .readingHead, .responding, .lingering, .closed:
             break
         }
@@ -101,6 +104,7 @@ struct ConnectionStateMachine {
         keepAlive = clientWantsKeepAlive && !isDraining && requestCount < configuration.maxRequestsPerConnection
         bodyComplete = !hasBody
         responseStarted = false
+        bodyConsumerPaused = false
         if hasBody {
             phase = .readingBody
             phaseDeadline = now + configuration.bodyIdleTimeout
@@ -111,9 +115,28 @@ struct ConnectionStateMachine {
         return keepAlive
     }
 
+    /// The handler's body buffer is full and the connection stopped reading content.
+    ///
+    /// The body idle timeout guards against a slow *peer*; while the server itself is not reading (a handler busy
+    /// with earlier chunks, or not yet scheduled on a loaded cooperative pool) the peer cannot make progress, so
+    /// the timeout is suspended instead of answering 408 to a request that is being served.
+    mutating func bodyConsumerDidPause() {
+        guard phase == .readingBody else { return }
+        bodyConsumerPaused = true
+        phaseDeadline = nil
+    }
+
+    /// The handler drained its body buffer; reading resumes and the body idle timeout restarts from `now`.
+    mutating func bodyConsumerDidResume(now: UInt64) {
+        guard bodyConsumerPaused else { return }
+        bodyConsumerPaused = false
+        if phase == .readingBody { phaseDeadline = now + configuration.bodyIdleTimeout }
+    }
+
     /// The request content ended; reading pauses until the response is flushed.
     mutating func bodyCompleted() {
         bodyComplete = true
+        bodyConsumerPaused = false
         if phase == .readingBody {
             phase = .responding
             phaseDeadline = nil
