@@ -103,18 +103,18 @@ import Testing
             $0.timeouts.writeStall = .milliseconds(300)
         }
         try await withServer(configure: configure, router: router) { _, port in
-            let client = try await RawClient.connect(port: port)
-            try await client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            // Each request leaves with the connect, in one send: only the handler is slow, never the peer.
+            let client = try await RawClient.connect(
+                port: port, sending: Array("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
             #expect(try await client.readResponse().text == "late")
 
-            let streamed = try await RawClient.connect(port: port)
-            try await streamed.send("GET /slow-stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            let streamed = try await RawClient.connect(
+                port: port, sending: Array("GET /slow-stream HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
             #expect(try await streamed.readResponse().text == "late stream")
 
             let payload = [UInt8](repeating: 7, count: 2 * 1024 * 1024)
-            let uploader = try await RawClient.connect(port: port)
-            try await uploader.send("POST /slow-upload HTTP/1.1\r\nHost: x\r\nContent-Length: \(payload.count)\r\n\r\n")
-            try await uploader.send(payload)
+            let upload = Array("POST /slow-upload HTTP/1.1\r\nHost: x\r\nContent-Length: \(payload.count)\r\n\r\n".utf8)
+            let uploader = try await RawClient.connect(port: port, sending: upload + payload)
             let response = try await uploader.readResponse()
             #expect(response.status == 200)
             #expect(response.text == "\(payload.count)")

@@ -39,7 +39,12 @@ final class RawClient: @unchecked Sendable {
     }
 
     /// Connects to 127.0.0.1:`port`; `receiveBuffer` shrinks SO_RCVBUF to make a slow reader.
-    static func connect(port: Int, receiveBuffer: Int32? = nil, timeout: Int = 20) async throws -> RawClient {
+    ///
+    /// `sending` goes out right after the connect, on the client's thread: with sub-second server timeouts,
+    /// a separate `send` could arrive after a loaded cooperative pool let the keep-alive timeout expire.
+    static func connect(
+        port: Int, receiveBuffer: Int32? = nil, timeout: Int = 20, sending first: [UInt8] = []
+    ) async throws -> RawClient {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
         var time = timeval(tv_sec: timeout, tv_usec: 0)
@@ -60,6 +65,7 @@ final class RawClient: @unchecked Sendable {
                 }
             }
             guard result == 0 else { throw ClientError(description: "connect failed: errno \(errno)") }
+            try client.sendAll(first)
         }
         return client
     }
@@ -88,11 +94,20 @@ final class RawClient: @unchecked Sendable {
         }
     }
 
-    /// Reads more bytes into `pending`; returns false at EOF or on error/timeout.
+    /// Why the last `fill` returned false: EOF, reset, or the receive timeout (confined to `queue`).
+    private var lastEnd = ""
+
+    /// Reads more bytes into `pending`; returns false at EOF or on error/timeout (see `lastEnd`).
     private func fill(max: Int = 64 * 1024) -> Bool {
         var buffer = [UInt8](repeating: 0, count: max)
-        let count = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return false }
+        let (count, error) = buffer.withUnsafeMutableBytes { (Glibc.recv(fd, $0.baseAddress, $0.count, 0), errno) }
+        guard count > 0 else {
+            // A server that never answered and one that closed look alike otherwise: say which it was.
+            lastEnd =
+                count == 0 ? "peer closed"
+                : (error == EAGAIN || error == EWOULDBLOCK) ? "receive timed out" : "recv errno \(error)"
+            return false
+        }
         pending += buffer[0..<count]
         return true
     }
@@ -109,7 +124,8 @@ final class RawClient: @unchecked Sendable {
             if let range = pending.firstRange(of: separator) {
                 headEnd = range.upperBound
             } else if !fill() {
-                throw ClientError(description: "connection ended before a response head (\(pending.count) bytes)")
+                throw ClientError(
+                    description: "connection ended before a response head (\(pending.count) bytes, \(lastEnd))")
             }
         }
         guard let headEnd else { throw ClientError(description: "no head") }
@@ -127,7 +143,7 @@ final class RawClient: @unchecked Sendable {
         if head || status == 204 || status == 304 { return response }
         if let length = response.header("Content-Length").flatMap(Int.init) {
             while pending.count < length {
-                guard fill() else { throw ClientError(description: "body cut short") }
+                guard fill() else { throw ClientError(description: "body cut short (\(lastEnd))") }
             }
             response.body = Array(pending[0..<length])
             pending.removeFirst(length)
@@ -148,7 +164,7 @@ final class RawClient: @unchecked Sendable {
                 pending.removeFirst(range.upperBound)
                 return line
             }
-            guard fill() else { throw ClientError(description: "line cut short") }
+            guard fill() else { throw ClientError(description: "line cut short (\(lastEnd))") }
         }
     }
 
@@ -164,7 +180,7 @@ final class RawClient: @unchecked Sendable {
                 return body
             }
             while pending.count < size + 2 {
-                guard fill() else { throw ClientError(description: "chunk cut short") }
+                guard fill() else { throw ClientError(description: "chunk cut short (\(lastEnd))") }
             }
             body += pending[0..<size]
             pending.removeFirst(size + 2)
