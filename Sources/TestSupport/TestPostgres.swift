@@ -50,9 +50,14 @@ public enum TestPostgres {
         return cluster
     }
 
-    /// Stops a private cluster and removes its folder now.
-    public static func discard(_ cluster: EmbeddedPostgres) {
-        ClusterRegistry.stop(cluster)
+    /// Stops a private cluster and removes its folder now (off the cooperative threads: pg_ctl blocks).
+    public static func discard(_ cluster: EmbeddedPostgres) async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                ClusterRegistry.stop(cluster)
+                continuation.resume()
+            }
+        }
     }
 
     /// The repository's `migrations/` folder.

@@ -31,7 +31,6 @@ import FoundationNetworking
 
     @Test func postgresRestartMidIngestLosesNothingAcknowledged() async throws {
         let cluster = try await TestPostgres.privateCluster("reliability")
-        defer { TestPostgres.discard(cluster) }
         let pool = PostgresPool(configuration: .init(conninfo: cluster.conninfo(), maxConnections: 8),
                                 logger: TestPostgres.logger)
         try await Migrator(migrations: try Migrator.load(directory: TestPostgres.migrationsDirectory),
@@ -91,6 +90,7 @@ import FoundationNetworking
             "SELECT count(*) FROM conversations WHERE external_id = ANY(\(acknowledged))").first?.decode(0, as: Int.self)
         #expect(stored == acknowledged.count, "every acknowledged conversation is stored")
         await pool.shutdown()
+        await TestPostgres.discard(cluster)
     }
 
     actor Restarted {

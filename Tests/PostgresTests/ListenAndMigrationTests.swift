@@ -82,7 +82,6 @@ import Testing
     @Test func poolRecoversAfterPostgresRestart() async throws {
         // A cluster of its own: restarting the shared one would disturb other suites.
         let cluster = try await TestPostgres.privateCluster("restart")
-        defer { TestPostgres.discard(cluster) }
         let pool = PostgresPool(configuration: .init(conninfo: cluster.conninfo(), minConnections: 3, maxConnections: 3),
                                 logger: TestPostgres.logger)
         try await pool.warmUp()
@@ -99,5 +98,6 @@ import Testing
             #expect(try await pool.query("SELECT 2").first?.decode(0, as: Int.self) == 2)
         }
         await pool.shutdown()
+        await TestPostgres.discard(cluster)
     }
 }
