@@ -98,6 +98,12 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             parts.append(.bind(value.postgresBind()))
         }
 
+        /// An optional value: `nil` is sent as SQL NULL of the wrapped type. (Spelled out so that the compiler
+        /// sees an optional parameter and does not warn about interpolating an optional.)
+        public mutating func appendInterpolation<T: PostgresArrayElement>(_ value: T?) {
+            parts.append(.bind(value.postgresBind()))
+        }
+
         /// A nested query fragment (its own values stay parameters).
         public mutating func appendInterpolation(_ fragment: PostgresQuery) {
             parts.append(contentsOf: fragment.parts)
