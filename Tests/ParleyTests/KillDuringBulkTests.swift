@@ -33,6 +33,21 @@ import Parley
         throw CancellationError()
     }
 
+    /// A port the kernel just handed out (bound to 0, then released), so parallel runs do not collide.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw CancellationError() }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     struct Summary: Decodable, Sendable {
         var created: Int
         var duplicate: Int
@@ -60,7 +75,7 @@ import Parley
             lines.append(String(decoding: json, as: UTF8.self))
         }
         let body = Data(lines.joined(separator: "\n").utf8)
-        let port = Int.random(in: 20_000..<40_000)
+        let port = try Self.freePort()
 
         let first = try await startServer(conninfo: db.conninfo, port: port)
         let upload = Task { try? await bulk(port: port, key: key, body: body) }
