@@ -21,34 +21,23 @@ struct EmbedJob: JobHandler {
         try await context.releaseSingleton()
         let embedder = try await provider.embedder()
         let model = embedder.modelID
-        let total = try await PendingWork.count("embed", projectID: projectID, pool: context.pool)
-        var done = 0
-        while !Task.isCancelled {
-            let batch = try await context.pool.withTransaction { @Sendable connection in
-                let ids = try await PendingWork.take("embed", projectID: projectID, limit: batchSize, on: connection)
-                guard !ids.isEmpty else { return 0 }
-                var found: [Int] = []
-                var texts: [String] = []
-                for row in try await connection.query("SELECT id, messages::text FROM conversations WHERE id = ANY(\(ids))") {
-                    let (id, messages) = try row.decode((Int, String).self)
-                    found.append(id)
-                    texts.append(EmbeddingText.of(messages: (try? JSONParser.parse(messages))?.arrayValue ?? []))
-                }
-                let matrix = try await embedder.embedInBackground(texts)
-                let vectors = (0..<matrix.count).map { VectorCodec.encode(matrix.row($0)) }
-                try await connection.query("""
-                    INSERT INTO conversation_embeddings (conversation_id, project_id, model, vector)
-                    SELECT id, \(projectID), \(model), vector FROM unnest(\(found), \(vectors)) AS t(id, vector)
-                    ON CONFLICT (conversation_id, model) DO UPDATE SET vector = EXCLUDED.vector, created_at = now()
-                    """)
-                return ids.count
+        try await PendingWork.drain("embed", projectID: projectID, batchSize: batchSize, context: context,
+                                    verb: "embedded") { ids, connection in
+            var found: [Int] = []
+            var texts: [String] = []
+            for row in try await connection.query("SELECT id, messages::text FROM conversations WHERE id = ANY(\(ids))") {
+                let (id, messages) = try row.decode((Int, String).self)
+                found.append(id)
+                texts.append(EmbeddingText.of(messages: (try? JSONParser.parse(messages))?.arrayValue ?? []))
             }
-            if batch == 0 { break }
-            done += batch
-            try await context.report(progress: total > 0 ? min(99, done * 100 / total) : 99,
-                                     message: "\(done) of \(total) conversations embedded")
+            let matrix = try await embedder.embedInBackground(texts)
+            let vectors = (0..<matrix.count).map { VectorCodec.encode(matrix.row($0)) }
+            try await connection.query("""
+                INSERT INTO conversation_embeddings (conversation_id, project_id, model, vector)
+                SELECT id, \(projectID), \(model), vector FROM unnest(\(found), \(vectors)) AS t(id, vector)
+                ON CONFLICT (conversation_id, model) DO UPDATE SET vector = EXCLUDED.vector, created_at = now()
+                """)
         }
-        try Task.checkCancellation()
     }
 
     /// Queues every conversation of every project that has no vector for `model` (after a model change).
