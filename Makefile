@@ -28,9 +28,14 @@ run: deps models release
 	PARLEY_HOME=$(PARLEY_HOME) .build/release/parley serve
 
 ## test: all tests against a real (embedded) PostgreSQL
+# Three test processes, one after the other: the timing-sensitive socket tests, the CPU-heavy pure ones, then
+# the database and application suites. Swift's cooperative pool has one thread per core (two here), so long
+# synchronous CPU work in one suite would otherwise delay the handlers another suite is timing.
 test: deps models
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --filter HTTPServerTests
+	$(SWIFT) test --skip-build --filter 'InsightsTests|EmbeddingsTests'
+	$(SWIFT) test --skip-build --skip 'HTTPServerTests|InsightsTests|EmbeddingsTests'
 
 ## bench-http: our server against a Hummingbird 2 server with wrk
 bench-http:
