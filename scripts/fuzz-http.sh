@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-150}"
 OUT=.build-fuzz/http
 CORPUS="$OUT/corpus"
 mkdir -p "$CORPUS" "$OUT/artifacts"
