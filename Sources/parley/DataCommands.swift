@@ -7,7 +7,7 @@ import Logging
 
 struct APIKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self])
+        commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key for a project (created if missing).")
@@ -27,6 +27,54 @@ struct APIKeyCommand: AsyncParsableCommand {
                 print(created.key)
                 FileHandle.standardError.write(Data(
                     "API key for project '\(project)' (shown once; store it now). Use: Authorization: Bearer <key>\n".utf8))
+            }
+        }
+    }
+}
+
+extension APIKeyCommand {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a project's API keys (prefixes only).")
+
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Project slug.") var project: String
+
+        func run() async throws {
+            let (configuration, logger) = try common.resolve()
+            try await withDatabase(configuration, logger) { database in
+                guard let projectID = try await ProjectStore(pool: database.pool).id(slug: project) else {
+                    throw ValidationError("no project '\(project)'")
+                }
+                let rows = try await database.pool.query("""
+                    SELECT id, prefix, name, array_to_string(scopes, ','), created_at::text,
+                           coalesce(last_used_at::text, 'never'), coalesce(revoked_at::text, '')
+                    FROM api_keys WHERE project_id = \(projectID) ORDER BY id
+                    """)
+                print("id\tprefix\tname\tscopes\tcreated\tlast used\trevoked")
+                for row in rows {
+                    let (id, prefix, name, scopes, created, used, revoked) =
+                        try row.decode((Int, String, String, String, String, String, String).self)
+                    print("\(id)\t\(prefix)\t\(name)\t\(scopes)\t\(created)\t\(used)\t\(revoked)")
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API key (it stops working within 10 s).")
+
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Project slug.") var project: String
+        @Option(help: "The key's id (see `parley apikey list`).") var id: Int
+
+        func run() async throws {
+            let (configuration, logger) = try common.resolve()
+            try await withDatabase(configuration, logger) { database in
+                guard let projectID = try await ProjectStore(pool: database.pool).id(slug: project),
+                      try await APIKeyStore(pool: database.pool).revoke(id: id, projectID: projectID) else {
+                    throw ValidationError("no active key \(id) in project '\(project)'")
+                }
+                print("Revoked key \(id) of project '\(project)'.")
             }
         }
     }

@@ -78,6 +78,10 @@ import Testing
         #expect(wrong.headers["www-authenticate"]?.contains("invalid_token") == true)
         let readOnly = try await app.context.apiKeys.create(projectID: app.projectID, scopes: ["read"]).key
         #expect(try await app.send("POST", path, body: body, key: readOnly).status == 403)
+        let revoked = try await app.context.apiKeys.create(projectID: app.projectID)
+        #expect(try await app.send("GET", "/api/v1/jobs", key: revoked.key).status == 200)
+        #expect(try await app.context.apiKeys.revoke(id: revoked.id, projectID: app.projectID))
+        #expect(try await app.send("GET", "/api/v1/jobs", key: revoked.key).status == 401)
         #expect(try await app.send("POST", path, body: body, contentType: "text/plain").status == 415)
         let malformed = try await app.send("POST", path, body: Data("{\"id\": ".utf8))
         #expect(malformed.status == 400)
