@@ -32,6 +32,12 @@ public actor SimilarityIndexCache {
             WHERE project_id = \(projectID) AND model = \(model) AND conversation_id > \(ids.last ?? 0)
             ORDER BY conversation_id
             """)
+        // Nothing new: keep the built index (building one quantizes every vector, seconds at 1M rows).
+        if rows.isEmpty, var entry = entries[key] {
+            entry.loadedAt = now
+            entries[key] = entry
+            return (entry.index, entry.ids)
+        }
         vectors.reserveCapacity(vectors.count + rows.count * dimension)
         for row in rows {
             let (id, data) = try row.decode((Int, Data).self)

@@ -73,9 +73,6 @@ public struct ConversationInput: Sendable, Equatable {
         }.joined(separator: ",") + "}"
     }
 
-    /// SHA-256 of everything stored about the conversation.
-    public var contentHash: String { encoded().contentHash }
-
     /// The text of the first system message, if any.
     public var systemPrompt: String? {
         messages.first { $0["role"]?.stringValue == "system" }.map { Self.text(of: $0) }

@@ -11,7 +11,7 @@ public struct IngestOutcome: Sendable, Equatable, Encodable {
         case conflict
     }
 
-    /// Parley's id of the stored conversation (nil for a conflict… and never for the others).
+    /// Parley's id of the stored conversation; nil only for a conflict.
     public var id: Int?
     /// The client's id.
     public var externalID: String
