@@ -6,7 +6,7 @@ SWIFT ?= swift
 PARLEY_HOME ?= $(CURDIR)/.parley
 export PARLEY_MODELS ?= $(HOME)/.cache/parley/models
 
-.PHONY: run test deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster
+.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster
 
 ## deps: install the Debian packages Parley needs (only those missing)
 deps:
@@ -36,6 +36,11 @@ test: deps models
 	$(SWIFT) test --skip-build --filter HTTPServerTests
 	$(SWIFT) test --skip-build --filter 'InsightsTests|EmbeddingsTests'
 	$(SWIFT) test --skip-build --skip 'HTTPServerTests|InsightsTests|EmbeddingsTests'
+	@$(MAKE) --no-print-directory test-browser
+
+## test-browser: the dashboard in headless Chromium (selenium); screenshots in test-artifacts/screenshots
+test-browser: deps
+	@scripts/browser-tests.sh
 
 ## bench-http: our server against a Hummingbird 2 server with wrk
 bench-http:

@@ -46,8 +46,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
-            // Read at run time from the folder (found beside the program; see DemoData.locateDirectory).
-            exclude: ["Demo/Data"],
+            // Read at run time from their folders (found beside the program; see DemoData.locateDirectory, Views).
+            exclude: ["Demo/Data", "Web/Templates"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

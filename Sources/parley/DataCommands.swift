@@ -173,6 +173,9 @@ struct Demo: AsyncParsableCommand {
             if ifEmpty, let count = try await database.pool.query("SELECT count(*) FROM conversations").first?
                 .decode(0, as: Int.self), count > 0 {
                 print("The database already holds \(count) conversations; demo data not loaded.")
+                if let projectID = try await ProjectStore(pool: database.pool).id(slug: "demo") {
+                    print(try await demoLogin(database: database, configuration: configuration, projectID: projectID))
+                }
                 return
             }
             let data: DemoData
@@ -195,6 +198,7 @@ struct Demo: AsyncParsableCommand {
                 \(summary.rejected) rejected, in project 'demo'.
                 API key for project 'demo': \(key.key)
                 """)
+            print(try await demoLogin(database: database, configuration: configuration, projectID: projectID))
         }
     }
 }

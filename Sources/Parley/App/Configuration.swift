@@ -25,6 +25,8 @@ public struct Configuration: Sendable {
     public var migrationsDirectory: String?
     /// Limits on ingested conversations (`PARLEY_MAX_BATCH`, `PARLEY_MAX_MESSAGES`, `PARLEY_MAX_MESSAGE_BYTES`).
     public var ingestLimits = IngestLimits()
+    /// Dashboard settings: sessions, cookies, sign-in limits, password hashing (see `WebConfiguration`).
+    public var web = WebConfiguration()
 
     public init() {}
 
@@ -46,6 +48,7 @@ public struct Configuration: Sendable {
         if let value = environment["PARLEY_MODELS"], !value.isEmpty { modelsDirectory = value }
         if let value = environment["PARLEY_EMBEDDER"] { embedder = try Self.embedder(value, setting: "PARLEY_EMBEDDER") }
         if let value = environment["PARLEY_MIGRATIONS"], !value.isEmpty { migrationsDirectory = value }
+        web = try WebConfiguration(environment: environment)
         if let value = environment["PARLEY_MAX_BATCH"] {
             ingestLimits.maxConversationsPerRequest = try Self.integer(value, setting: "PARLEY_MAX_BATCH", in: 1...100_000)
         }
