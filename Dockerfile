@@ -22,6 +22,7 @@ COPY --from=build /models /usr/share/parley/models
 COPY migrations /usr/share/parley/migrations
 COPY Public /usr/share/parley/Public
 COPY Sources/Parley/Demo/Data /usr/share/parley/demo
+COPY Sources/Parley/Web/Templates /usr/share/parley/templates
 ENV PARLEY_RESOURCES=/usr/share/parley PARLEY_MODELS=/usr/share/parley/models PARLEY_HOME=/var/lib/parley \
     HOST=0.0.0.0 PORT=8080
 USER parley

@@ -27,6 +27,12 @@ public struct Page: Sendable {
         guard role.allows(minimum) else { throw WebError.forbidden(needs: minimum) }
     }
 
+    /// Whether this user may see a cluster of `size` conversations (viewers only from a minimum size,
+    /// `PARLEY_VIEWER_MIN_CLUSTER_SIZE`, so that no individual can be singled out).
+    public func maySeeCluster(size: Int) -> Bool {
+        role.maySeeCluster(size: size, viewerMinimum: dashboard.settings.viewerMinimumClusterSize)
+    }
+
     /// Renders template `name` inside the layout with `data` plus the layout's own values.
     ///
     /// The layout reads `me`, `project`, `projects`, `csrf`, `flash`, `navigation` and `assets`; a page's

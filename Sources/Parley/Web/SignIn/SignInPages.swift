@@ -44,6 +44,8 @@ enum SignInPages {
                                   error: "That email and password do not match.")
             }
             try await dashboard.throttle.recordSuccess(email: email, ip: ip)
+            // Sign-in is rare and sessions are few: a good moment to forget expired ones.
+            try await dashboard.sessions.purgeExpired()
             let memberships = try await dashboard.accounts.memberships(userID: user.id)
             let token = try await dashboard.sessions.create(
                 userID: user.id, projectID: memberships.first?.projectID, ip: ip,
