@@ -2,12 +2,13 @@ import CBLAS
 
 /// Exact top-k similarity search over an in-memory `n × d` row-major matrix of (normalised) vectors.
 ///
-/// Each query scans every row, split into one contiguous range per thread, and keeps a per-thread top-k heap
-/// (a partial selection, not a sort); the per-thread winners are then merged. A full `Float` scan
-/// (`cblas_sgemv` block by block) reads `n · d · 4` bytes per query and is memory-bound (~16 GB/s here:
-/// ~95 ms at 1M × 384). So large indexes also keep an 8-bit copy (`QuantizedRows`, a quarter of the bytes):
-/// the scan computes a bound on every row's score and only the rows that can still reach the top k are
-/// rescored in `Float`. The result is the same as the full scan's; the copy costs `n · d` extra bytes.
+/// A full `Float` scan (`cblas_sgemv` block by block, one range of rows per thread, a top-k heap each, merged)
+/// reads `n · d · 4` bytes per query and is memory-bound (~95 ms at 1M × 384). So large indexes also keep a 4-bit
+/// copy (`QuantizedRows`, an eighth of the bytes, plus 12 bytes of error terms per row): the scan turns each
+/// row's integer dot product into a provable upper bound on its `Float` score (`QuantizedQuery`) and rescores in
+/// `Float` only the rows whose bound reaches the k-th score found so far (`prefilteredSearch`). The result is
+/// exactly the top k of `VectorMath.dot` over every row, scores and tie order included (the `sgemv` scan sums in
+/// another order, so its scores can differ from those in the last bit).
 public struct VectorIndex: Sendable {
     /// Length of each vector.
     public let dimension: Int
@@ -19,13 +20,16 @@ public struct VectorIndex: Sendable {
     public let threads: Int
     let quantized: QuantizedRows?
 
-    /// Whether searches use the 8-bit prefilter (still exact).
+    /// Whether searches use the 4-bit prefilter (still exact).
     public var usesPrefilter: Bool { quantized != nil }
+
+    /// Bytes the prefilter adds to the vectors (0 without it).
+    public var prefilterBytes: Int { quantized?.byteCount ?? 0 }
 
     /// An index over `vectors` (`count × dimension` finite floats, row-major; a trailing partial row is ignored).
     /// - Parameters:
     ///   - threads: Threads per query (and for building the prefilter); nil uses every active processor.
-    ///   - prefilter: Build the 8-bit prefilter; nil builds it from 20,000 rows up.
+    ///   - prefilter: Build the 4-bit prefilter; nil builds it from 20,000 rows up.
     public init(dimension: Int, vectors: [Float], threads: Int? = nil, prefilter: Bool? = nil) {
         precondition(dimension > 0, "VectorIndex: dimension must be positive")
         let count = vectors.count / dimension
@@ -36,8 +40,7 @@ public struct VectorIndex: Sendable {
         self.threads = threads
         let wanted = prefilter ?? (count >= 20_000)
         self.quantized =
-            wanted && count > 0
-            ? QuantizedRows(vectors: vectors, dimension: dimension, count: count, threads: threads) : nil
+            wanted ? QuantizedRows(vectors: vectors, dimension: dimension, count: count, threads: threads) : nil
     }
 
     /// An index over the rows of an embedding batch.

@@ -55,4 +55,51 @@ public enum VectorMath {
         }
         return sum
     }
+
+    /// `dot(rows[r], b, count:)` for four rows at once, bit for bit the same sums as `dot` (same lanes, same
+    /// order); interleaving the four rows keeps more cache misses in flight when the rows are scattered.
+    @inline(__always)
+    static func dot4(
+        _ rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+        _ b: UnsafePointer<Float>, count: Int
+    ) -> SIMD4<Float> {
+        typealias Lanes = SIMD16<Float>
+        let y = UnsafeRawPointer(b)
+        let x = (UnsafeRawPointer(rows.0), UnsafeRawPointer(rows.1), UnsafeRawPointer(rows.2), UnsafeRawPointer(rows.3))
+        var first = (Lanes(), Lanes(), Lanes(), Lanes())
+        var second = (Lanes(), Lanes(), Lanes(), Lanes())
+        var i = 0
+        while i + 32 <= count {
+            let q0 = y.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
+            let q1 = y.loadUnaligned(fromByteOffset: (i + 16) * 4, as: Lanes.self)
+            first.0 += x.0.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) * q0
+            first.1 += x.1.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) * q0
+            first.2 += x.2.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) * q0
+            first.3 += x.3.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) * q0
+            second.0 += x.0.loadUnaligned(fromByteOffset: (i + 16) * 4, as: Lanes.self) * q1
+            second.1 += x.1.loadUnaligned(fromByteOffset: (i + 16) * 4, as: Lanes.self) * q1
+            second.2 += x.2.loadUnaligned(fromByteOffset: (i + 16) * 4, as: Lanes.self) * q1
+            second.3 += x.3.loadUnaligned(fromByteOffset: (i + 16) * 4, as: Lanes.self) * q1
+            i += 32
+        }
+        if i + 16 <= count {
+            let q0 = y.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
+            first.0 += x.0.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) * q0
+            first.1 += x.1.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) * q0
+            first.2 += x.2.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) * q0
+            first.3 += x.3.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) * q0
+            i += 16
+        }
+        var sums = SIMD4(
+            (first.0 + second.0).sum(), (first.1 + second.1).sum(), (first.2 + second.2).sum(),
+            (first.3 + second.3).sum())
+        while i < count {
+            sums[0] += rows.0[i] * b[i]
+            sums[1] += rows.1[i] * b[i]
+            sums[2] += rows.2[i] * b[i]
+            sums[3] += rows.3[i] * b[i]
+            i += 1
+        }
+        return sums
+    }
 }
