@@ -52,7 +52,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "parley",
-            dependencies: ["Parley", "Postgres", "Embeddings", "Insights", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Parley", "HTTPServer", "Postgres", "Embeddings", "Insights", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
 

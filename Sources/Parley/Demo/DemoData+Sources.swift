@@ -44,6 +44,11 @@ extension DemoData {
         }
     }
 
+    /// An HH-RLHF transcript as API messages (`role`, `content`).
+    public static func transcriptMessages(_ transcript: String) -> [JSONValue] {
+        transcriptTurns(transcript).map { .object(["role": .string($0.role), "content": .string($0.text)]) }
+    }
+
     /// Splits an HH-RLHF transcript into turns; empty turns are dropped.
     static func transcriptTurns(_ transcript: String) -> [DemoSeed.Turn] {
         var turns: [DemoSeed.Turn] = []
