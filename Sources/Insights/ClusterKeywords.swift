@@ -29,6 +29,11 @@ public struct ClusterKeywords: Sendable {
         /// The top terms joined by " · ", e.g. `card activation · activate card`.
         public var name: String
 
+        public init(keywords: [(term: String, weight: Double)], name: String) {
+            self.keywords = keywords
+            self.name = name
+        }
+
         public static func == (a: Label, b: Label) -> Bool {
             a.name == b.name && a.keywords.map(\.term) == b.keywords.map(\.term)
         }

@@ -37,6 +37,12 @@ public struct ClusterMatching: Sendable {
         public var previous: Int
         public var current: Int
         public var similarity: Float
+
+        public init(previous: Int, current: Int, similarity: Float) {
+            self.previous = previous
+            self.current = current
+            self.similarity = similarity
+        }
     }
 
     /// Matches `previous` (`p × dimension`) to `current` (`c × dimension`) unit centroids.

@@ -15,13 +15,17 @@ struct APIKeyCommand: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
         @Option(help: "Project slug (lowercase letters, digits and dashes).") var project: String
         @Option(help: "A name to recognise the key by.") var name: String = ""
-        @Option(help: "Comma-separated scopes: ingest, read.") var scopes: String = "ingest,read"
+        @Option(help: "Comma-separated scopes: ingest (send conversations), read (read them and insights), write (curate: clusters, intents, triage).")
+        var scopes: String = "ingest,read"
 
         func run() async throws {
             let (configuration, logger) = try common.resolve()
             try await withDatabase(configuration, logger) { database in
                 let projectID = try await ProjectStore(pool: database.pool).ensure(slug: project)
                 let scopeList = scopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                if let unknown = scopeList.first(where: { !APIKeyStore.scopes.contains($0) }) {
+                    throw ValidationError("unknown scope '\(unknown)'; use \(APIKeyStore.scopes.joined(separator: ", "))")
+                }
                 let created = try await APIKeyStore(pool: database.pool).create(projectID: projectID, name: name,
                                                                                 scopes: scopeList)
                 print(created.key)
@@ -192,7 +196,7 @@ struct Demo: AsyncParsableCommand {
                 progress.update(done: s.read, total: conversations.count, detail: "")
             }
             progress.finish()
-            let key = try await APIKeyStore(pool: database.pool).create(projectID: projectID, name: "demo")
+            let key = try await APIKeyStore(pool: database.pool).create(projectID: projectID, name: "demo", scopes: APIKeyStore.scopes)
             print("""
                 Demo data: \(summary.created) conversations created, \(summary.duplicate) already there, \
                 \(summary.rejected) rejected, in project 'demo'.

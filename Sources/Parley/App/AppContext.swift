@@ -12,6 +12,7 @@ public struct AppContext: Sendable {
     public let embedders: EmbedderProvider
     public let similarity: SimilarityIndexCache
     public let embeddingScheduler: EmbeddingScheduler
+    public let clusterAssignments: ClusterAssignments
 
     public init(configuration: Configuration, database: Database, logger: Logger) {
         self.configuration = configuration
@@ -23,12 +24,18 @@ public struct AppContext: Sendable {
         self.validator = ConversationValidator(limits: configuration.ingestLimits)
         self.embedders = EmbedderProvider(modelName: configuration.embedder, modelsDirectory: configuration.modelsDirectory)
         self.similarity = SimilarityIndexCache(pool: database.pool)
+        self.clusterAssignments = ClusterAssignments()
     }
 
     public var pool: PostgresPool { database.pool }
 
     /// The handlers of every job kind the service knows.
     public func jobHandlers() -> [any JobHandler] {
-        [EmbedJob(provider: embedders), SearchIndexJob()]
+        [
+            EmbedJob(provider: embedders, assignments: clusterAssignments,
+                     trigger: ClusterTrigger(settings: configuration.clusters)),
+            SearchIndexJob(),
+            ClusterRunJob(provider: embedders, assignments: clusterAssignments),
+        ]
     }
 }

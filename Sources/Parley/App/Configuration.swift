@@ -27,6 +27,8 @@ public struct Configuration: Sendable {
     public var ingestLimits = IngestLimits()
     /// Dashboard settings: sessions, cookies, sign-in limits, password hashing (see `WebConfiguration`).
     public var web = WebConfiguration()
+    /// Automatic clustering runs (see `ClusterSettings`).
+    public var clusters = ClusterSettings()
 
     public init() {}
 
@@ -49,6 +51,7 @@ public struct Configuration: Sendable {
         if let value = environment["PARLEY_EMBEDDER"] { embedder = try Self.embedder(value, setting: "PARLEY_EMBEDDER") }
         if let value = environment["PARLEY_MIGRATIONS"], !value.isEmpty { migrationsDirectory = value }
         web = try WebConfiguration(environment: environment)
+        clusters = try ClusterSettings(environment: environment)
         if let value = environment["PARLEY_MAX_BATCH"] {
             ingestLimits.maxConversationsPerRequest = try Self.integer(value, setting: "PARLEY_MAX_BATCH", in: 1...100_000)
         }

@@ -30,6 +30,10 @@ public final class APIKeyStore: Sendable {
     }
 
     /// Creates a key for a project.
+    /// Every scope a key can hold: `ingest` (send conversations), `read` (read conversations and insights),
+    /// `write` (curate: rename, merge and split clusters, start runs, and later intents and triage).
+    public static let scopes = ["ingest", "read", "write"]
+
     public func create(projectID: Int, name: String = "", scopes: [String] = ["ingest", "read"]) async throws -> Created {
         let prefix = "prl_" + Self.randomToken(8)
         let key = prefix + "_" + Self.randomToken(32)

@@ -9,6 +9,8 @@ import Postgres
 struct EmbedJob: JobHandler {
     let kind = "embed"
     let provider: EmbedderProvider
+    let assignments: ClusterAssignments
+    let trigger: ClusterTrigger
     var batchSize = 256
 
     static func enqueue(projectID: Int, on queue: JobQueue) async throws {
@@ -37,7 +39,11 @@ struct EmbedJob: JobHandler {
                 SELECT id, \(projectID), \(model), vector FROM unnest(\(found), \(vectors)) AS t(id, vector)
                 ON CONFLICT (conversation_id, model) DO UPDATE SET vector = EXCLUDED.vector, created_at = now()
                 """)
+            // Each new conversation joins its nearest cluster at once (when the project has clusters).
+            try await assignments.assign(projectID: projectID, conversations: found, vectors: matrix.values,
+                                         dimension: matrix.dimension, connection: connection)
         }
+        try await trigger.check(projectID: projectID, model: model, pool: context.pool)
     }
 
     /// Queues every conversation of every project that has no vector for `model` (after a model change).

@@ -106,7 +106,14 @@ public final class JobWorker: Sendable {
                 }
             case .failure(let error):
                 let cancelled = error is CancellationError
-                logger.warning("job failed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "error": "\(error)"])
+                var metadata: Logger.Metadata = ["job": "\(job.id)", "kind": "\(job.kind)", "error": "\(error)"]
+                if let database = error as? PostgresError {
+                    // The server's own words, for the operator's log only (never in API responses).
+                    metadata["sqlstate"] = "\(database.sqlState ?? "")"
+                    metadata["message"] = "\(database.message)"
+                    if let detail = database.detail { metadata["detail"] = "\(detail)" }
+                }
+                logger.warning("job failed", metadata: metadata)
                 try await queue.fail(jobID: job.id, workerID: id, error: "\(error)", cancelled: cancelled,
                                      backoffBase: configuration.backoffBase)
             }
