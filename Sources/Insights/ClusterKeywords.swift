@@ -67,16 +67,22 @@ public struct ClusterKeywords: Sendable {
         }
     }
 
-    /// Up to three top terms, skipping a unigram already contained in a chosen bigram (and vice versa).
+    /// Up to three top terms. A bigram replaces the chosen unigrams it contains ("top up" rather than "top · up"),
+    /// and a term sharing a word with a chosen one is skipped.
     static func name(from terms: [String]) -> String {
         var chosen: [String] = []
-        for term in terms where chosen.count < 3 {
-            let words = Set(term.split(separator: " "))
-            let overlaps = chosen.contains { other in
-                let otherWords = Set(other.split(separator: " "))
-                return words.isSubset(of: otherWords) || otherWords.isSubset(of: words)
+        func words(_ term: String) -> Set<Substring> { Set(term.split(separator: " ")) }
+        for term in terms {
+            let own = words(term)
+            let contained = chosen.indices.filter { words(chosen[$0]).isStrictSubset(of: own) }
+            let others = chosen.indices.filter { !contained.contains($0) }
+            if others.contains(where: { !words(chosen[$0]).isDisjoint(with: own) }) { continue }
+            if let first = contained.first {
+                for i in contained.reversed() { chosen.remove(at: i) }
+                chosen.insert(term, at: first)
+            } else if chosen.count < 3 {
+                chosen.append(term)
             }
-            if !overlaps { chosen.append(term) }
         }
         return chosen.joined(separator: " · ")
     }

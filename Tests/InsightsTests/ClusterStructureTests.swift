@@ -63,4 +63,11 @@ import Testing
         #expect(ClusterKeywords.terms("Card Activation, please!") == ["card", "activation", "card activation"])
         #expect(ClusterKeywords.terms("I can't activate the card") == ["activate", "card"])
     }
+
+    @Test func namesPreferBigramsAndAvoidRepeatedWords() {
+        #expect(ClusterKeywords.name(from: ["top", "up", "top up", "apple"]) == "top up · apple")
+        #expect(ClusterKeywords.name(from: ["card", "pin", "virtual card", "virtual"]) == "virtual card · pin")
+        #expect(ClusterKeywords.name(from: ["exchange", "rate", "exchange rate", "fee", "euro"]) == "exchange rate · fee · euro")
+        #expect(ClusterKeywords.name(from: []) == "")
+    }
 }
