@@ -7,9 +7,10 @@
 /// zero. `s` is chosen per row among a few candidates to minimise the residual; clipping is allowed because the
 /// residual is measured, not assumed.
 ///
-/// **Per-row error terms**, computed in `Double` and rounded up to `Float`, with `g = γ_d + 2⁻¹⁷` where
-/// `γ_d = d·2⁻²⁴ / (1 − d·2⁻²⁴)` bounds the rounding of a `Float` dot product of length `d`
-/// (`|fl(v·u) − v·u| ≤ γ_d·Σ|v_j·u_j| ≤ γ_d·‖v‖·‖u‖`, Higham, *Accuracy and Stability*, §3.1, any summation order):
+/// **Per-row error terms**, rounded up to `Float` (see `RowEncoder.encode` for the rounding of their own sums),
+/// with `g = γ_d + 2⁻¹⁷` where `γ_d = d·2⁻²⁴ / (1 − d·2⁻²⁴)` bounds the rounding of a `Float` dot product of
+/// length `d` (`|fl(v·u) − v·u| ≤ γ_d·Σ|v_j·u_j| ≤ γ_d·‖v‖·‖u‖`, Higham, *Accuracy and Stability*, §3.1, any
+/// summation order):
 /// - `R = ‖w − ŵ‖` (the residual), `N = ‖v‖ + ‖m‖ + R` (a bound on every magnitude the scan multiplies),
 /// - `residual = R + g·N` and `code = s·‖n + ½‖ + g·N` (`s·‖n + ½‖ = ‖ŵ‖`).
 ///
@@ -30,52 +31,73 @@ struct QuantizedRows: Sendable {
     }
 
     let dimension: Int
-    let count: Int
+    private(set) var count: Int
     /// 16-byte blocks per row (`⌈d / 32⌉`).
     let blocks: Int
     /// `count × blocks × 8` lanes; lane `i` of block `b` holds the codes of values `32b + 8k + i`, `k = 0…3`, in
     /// bits `4k…4k+3` (two's complement), so a query in natural order lines up with the `k`-th nibble of each
     /// lane. Values past `dimension` are 0 and meet zero query values.
-    let codes: [UInt16]
+    private(set) var codes: [UInt16]
     /// Per row: `s`, `R + g·N` and `‖ŵ‖ + g·N` (separate arrays, so four rows load as one vector each).
-    let scales: [Float]
-    let residuals: [Float]
-    let codeTerms: [Float]
-    /// The column mean `m`.
+    private(set) var scales: [Float]
+    private(set) var residuals: [Float]
+    private(set) var codeTerms: [Float]
+    /// The column mean `m`, and how many rows it was taken over.
     let mean: [Float]
+    let meanRows: Int
     /// `‖m‖`, rounded up.
     let meanNorm: Float
-    /// `g`.
-    let roundingFactor: Double
 
-    /// Codes for `count` rows of `vectors`; nil when the dimension is too large for the 32-bit scan sums.
+    /// Codes for `count` rows of `vectors`, centred on their mean; nil when the dimension is too large for the
+    /// 32-bit scan sums.
     init?(vectors: [Float], dimension: Int, count: Int, threads: Int) {
         let blocks = (dimension + Self.blockWidth - 1) / Self.blockWidth
         guard count > 0, QuantizedQuery.queryRange(blocks: blocks) >= 8 else { return nil }
         let mean = Self.columnMean(vectors, dimension: dimension, count: count, threads: threads)
-        let meanNorm = Self.roundedUp(mean.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
+        let empty = QuantizedRows(dimension: dimension, blocks: blocks, mean: mean, meanRows: count)
+        self = empty.appending(vectors, count: count, threads: threads)
+    }
+
+    /// No rows yet.
+    private init(dimension: Int, blocks: Int, mean: [Float], meanRows: Int) {
+        self.dimension = dimension
+        self.count = 0
+        self.blocks = blocks
+        self.mean = mean
+        self.meanRows = meanRows
+        self.meanNorm = Self.roundedUp(mean.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
+        (codes, scales, residuals, codeTerms) = ([], [], [], [])
+    }
+
+    /// These codes followed by those of rows `self.count..<count` of `vectors` (the rows before are not read),
+    /// centred on the same mean.
+    func appending(_ vectors: [Float], count newCount: Int, threads: Int) -> QuantizedRows {
+        let start = count
+        let added = newCount - start
+        guard added > 0 else { return self }
+        var copy = self
+        copy.codes += repeatElement(0, count: added * blocks * 8)
+        copy.scales += repeatElement(0, count: added)
+        copy.residuals += repeatElement(0, count: added)
+        copy.codeTerms += repeatElement(0, count: added)
+        let (dimension, blocks, meanNorm) = (dimension, blocks, Double(meanNorm))
         let unit = 0x1p-24 * Double(dimension)
         let g = unit / (1 - unit) + 0x1p-17
-        var codes = [UInt16](repeating: 0, count: count * blocks * 8)
-        var scales = [Float](repeating: 0, count: count)
-        var residuals = [Float](repeating: 0, count: count)
-        var codeTerms = [Float](repeating: 0, count: count)
         let chunk = 2048
         vectors.withUnsafeBufferPointer { source in
             mean.withUnsafeBufferPointer { centre in
-                codes.withUnsafeMutableBufferPointer { packed in
-                    scales.withUnsafeMutableBufferPointer { s in
-                        residuals.withUnsafeMutableBufferPointer { r in
-                            codeTerms.withUnsafeMutableBufferPointer { c in
+                copy.codes.withUnsafeMutableBufferPointer { packed in
+                    copy.scales.withUnsafeMutableBufferPointer { s in
+                        copy.residuals.withUnsafeMutableBufferPointer { r in
+                            copy.codeTerms.withUnsafeMutableBufferPointer { c in
                                 nonisolated(unsafe) let (input, m, output) = (source, centre, packed)
                                 nonisolated(unsafe) let (scale, residual, code) = (s, r, c)
-                                ParallelWork.forEach((count + chunk - 1) / chunk, threads: threads) { c in
+                                ParallelWork.forEach((added + chunk - 1) / chunk, threads: threads) { c in
                                     var encoder = RowEncoder(dimension: dimension, blocks: blocks)
-                                    for row in c * chunk..<min(count, (c + 1) * chunk) {
+                                    for row in start + c * chunk..<min(newCount, start + (c + 1) * chunk) {
                                         let terms = encoder.encode(
                                             input.baseAddress! + row * dimension, mean: m.baseAddress!,
-                                            meanNorm: Double(meanNorm), g: g,
-                                            into: output.baseAddress! + row * blocks * 8)
+                                            meanNorm: meanNorm, g: g, into: output.baseAddress! + row * blocks * 8)
                                         scale[row] = terms.scale
                                         residual[row] = terms.residual
                                         code[row] = terms.code
@@ -87,16 +109,8 @@ struct QuantizedRows: Sendable {
                 }
             }
         }
-        self.dimension = dimension
-        self.count = count
-        self.blocks = blocks
-        self.codes = codes
-        self.scales = scales
-        self.residuals = residuals
-        self.codeTerms = codeTerms
-        self.mean = mean
-        self.meanNorm = meanNorm
-        self.roundingFactor = g
+        copy.count = newCount
+        return copy
     }
 
     /// Bytes held: codes, row terms and the mean.

@@ -19,6 +19,8 @@ public struct VectorIndex: Sendable {
     /// Threads per query.
     public let threads: Int
     let quantized: QuantizedRows?
+    /// The `prefilter` argument, for `appending`.
+    private let prefilterOption: Bool?
 
     /// Whether searches use the 4-bit prefilter (still exact).
     public var usesPrefilter: Bool { quantized != nil }
@@ -38,9 +40,42 @@ public struct VectorIndex: Sendable {
         self.count = count
         self.vectors = vectors
         self.threads = threads
-        let wanted = prefilter ?? (count >= 20_000)
+        self.prefilterOption = prefilter
         self.quantized =
-            wanted ? QuantizedRows(vectors: vectors, dimension: dimension, count: count, threads: threads) : nil
+            Self.wantsPrefilter(prefilter, count: count)
+            ? QuantizedRows(vectors: vectors, dimension: dimension, count: count, threads: threads) : nil
+    }
+
+    private init(dimension: Int, vectors: [Float], threads: Int, prefilter: Bool?, quantized: QuantizedRows?) {
+        self.dimension = dimension
+        self.count = vectors.count / dimension
+        self.vectors = vectors
+        self.threads = threads
+        self.prefilterOption = prefilter
+        self.quantized = quantized
+    }
+
+    private static func wantsPrefilter(_ option: Bool?, count: Int) -> Bool {
+        option ?? (count >= 20_000)
+    }
+
+    /// This index with `newVectors` (row-major, `dimension` values each) added after its rows.
+    ///
+    /// Searches answer as those of `VectorIndex(dimension:vectors:)` over all the rows would (the prefilter's
+    /// codes never change an answer), but only the new rows are quantized: the existing codes are kept, centred on
+    /// the old mean, until the index has doubled since that mean was taken; then they are rebuilt.
+    public func appending(_ newVectors: [Float]) -> VectorIndex {
+        let all = Array(vectors.prefix(count * dimension)) + newVectors
+        let total = all.count / dimension
+        var rows: QuantizedRows?
+        if Self.wantsPrefilter(prefilterOption, count: total) {
+            if let quantized, total <= 2 * quantized.meanRows {
+                rows = quantized.appending(all, count: total, threads: threads)
+            } else {
+                rows = QuantizedRows(vectors: all, dimension: dimension, count: total, threads: threads)
+            }
+        }
+        return VectorIndex(dimension: dimension, vectors: all, threads: threads, prefilter: prefilterOption, quantized: rows)
     }
 
     /// An index over the rows of an embedding batch.

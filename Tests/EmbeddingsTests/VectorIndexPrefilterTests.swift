@@ -103,6 +103,34 @@ import Testing
         }
     }
 
+    /// Growing an index row batch by row batch answers like an index built over all rows at once.
+    @Test func appendingAnswersLikeAFreshIndex() throws {
+        let dimension = 36
+        let vectors = Self.matrix(.clustered, count: 26_000, dimension: dimension, seed: 21)
+        let query = Array(vectors[5 * dimension..<6 * dimension]).map { $0 + 0.01 }
+        var index = VectorIndex(dimension: dimension, vectors: Array(vectors.prefix(9_000 * dimension)), threads: 2)
+        #expect(!index.usesPrefilter)  // below 20,000 rows
+        var rowsSoFar = 9_000
+        for batch in [1, 2_999, 8_000, 6_000] {
+            let added = Array(vectors[rowsSoFar * dimension..<(rowsSoFar + batch) * dimension])
+            index = index.appending(added)
+            rowsSoFar += batch
+            #expect(index.count == rowsSoFar)
+            #expect(index.usesPrefilter == (rowsSoFar >= 20_000))
+            let fresh = VectorIndex(dimension: dimension, vectors: Array(vectors.prefix(rowsSoFar * dimension)))
+            #expect(try index.search(query, k: 12) == fresh.search(query, k: 12), "after \(rowsSoFar) rows")
+        }
+        // Built at 20,000 rows, the codes keep that mean at 26,000 (no rebuild before 40,000).
+        #expect(index.quantized?.meanRows == 20_000)
+        #expect(try index.search(query, k: 12) == Self.bruteForce(vectors, dimension: dimension, query: query, k: 12))
+        let start = Array(vectors.prefix(10_000 * dimension))
+        let forced = VectorIndex(dimension: dimension, vectors: start, prefilter: true)
+        let grown = forced.appending(Array(vectors[10_000 * dimension..<25_000 * dimension]))
+        #expect(grown.quantized?.meanRows == 25_000)  // more than doubled: rebuilt
+        #expect(try grown.search(query, k: 5) == Self.bruteForce(
+            Array(vectors.prefix(25_000 * dimension)), dimension: dimension, query: query, k: 5))
+    }
+
     @Test func edgeCases() throws {
         let dimension = 40
         let vectors = Self.matrix(.random, count: 50, dimension: dimension, seed: 11)

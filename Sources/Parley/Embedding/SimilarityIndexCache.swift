@@ -26,7 +26,6 @@ public actor SimilarityIndexCache {
         let now = ContinuousClock.now
         if let entry = entries[key], now - entry.loadedAt < refreshInterval { return (entry.index, entry.ids) }
         var ids = entries[key]?.ids ?? []
-        var vectors = entries[key]?.index.vectors ?? []
         let rows = try await pool.query("""
             SELECT conversation_id, vector FROM conversation_embeddings
             WHERE project_id = \(projectID) AND model = \(model) AND conversation_id > \(ids.last ?? 0)
@@ -38,12 +37,14 @@ public actor SimilarityIndexCache {
             entries[key] = entry
             return (entry.index, entry.ids)
         }
-        vectors.reserveCapacity(vectors.count + rows.count * dimension)
+        var added: [Float] = []
+        added.reserveCapacity(rows.count * dimension)
         for row in rows {
             let (id, data) = try row.decode((Int, Data).self)
-            if VectorCodec.decode(data, dimension: dimension, into: &vectors) { ids.append(id) }
+            if VectorCodec.decode(data, dimension: dimension, into: &added) { ids.append(id) }
         }
-        let index = VectorIndex(dimension: dimension, vectors: vectors)
+        // Only the new rows are quantized for the prefilter (the old codes are kept).
+        let index = entries[key]?.index.appending(added) ?? VectorIndex(dimension: dimension, vectors: added)
         entries[key] = Entry(index: index, ids: ids, loadedAt: now)
         return (index, ids)
     }
