@@ -5,7 +5,7 @@ import Parley
 /// `parley cluster run`: a full clustering run of one project, in this process, with progress.
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cluster", abstract: "Cluster a project's conversations.", subcommands: [Run.self])
+        commandName: "cluster", abstract: "Cluster a project's conversations.", subcommands: [Run.self, Assign.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -33,6 +33,29 @@ struct ClusterCommand: AsyncParsableCommand {
                     throw ValidationError("clustering \(outcome.status): \(outcome.error ?? outcome.message)")
                 }
                 print(String(format: "%@ (%.1f s)", outcome.message, Date().timeIntervalSince(start)))
+            }
+        }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Assign embedded conversations that have no cluster yet to their nearest cluster.")
+
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Project slug.") var project: String
+
+        func run() async throws {
+            let (configuration, logger) = try common.resolve()
+            try await withDatabase(configuration, logger) { database in
+                guard let projectID = try await ProjectStore(pool: database.pool).id(slug: project) else {
+                    throw ValidationError("no project '\(project)'")
+                }
+                let context = AppContext(configuration: configuration, database: database, logger: logger)
+                let start = Date()
+                let count = try await ClusterRunner.assignMissing(context: context, projectID: projectID)
+                let seconds = Date().timeIntervalSince(start)
+                print(String(format: "%d conversations assigned in %.2f s (%.0f/s)", count, seconds,
+                             Double(count) / max(seconds, 0.001)))
             }
         }
     }

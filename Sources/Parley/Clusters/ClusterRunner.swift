@@ -40,6 +40,15 @@ public enum ClusterRunner {
     }
 }
 
+extension ClusterRunner {
+    /// Assigns every embedded conversation without a cluster to its nearest one (normally done right after
+    /// embedding and at the end of each run); returns how many were assigned.
+    public static func assignMissing(context: AppContext, projectID: Int) async throws -> Int {
+        let model = try await context.embedders.embedder().modelID
+        return try await context.clusterAssignments.assignMissing(projectID: projectID, model: model, pool: context.pool)
+    }
+}
+
 public enum ClusterRunnerError: Error, CustomStringConvertible {
     case alreadyRunning
     public var description: String { "a clustering run is already queued or running for this project" }
