@@ -41,7 +41,8 @@ for N in ${SIZES//,/ }; do
   python3 scripts/bench-cluster-data.py "$N" "$PROJECT" "$MODEL" "$HOME_DIR/vectors.copy"
   chmod 644 "$HOME_DIR/vectors.copy"
   "${PSQL[@]}" -c "\\copy conversation_embeddings (conversation_id, project_id, model, vector) FROM '$HOME_DIR/vectors.copy' WITH (FORMAT binary)"
-  "${PSQL[@]}" -c "DELETE FROM pending_work; VACUUM ANALYZE"
+  "${PSQL[@]}" -c "DELETE FROM pending_work"
+  "${PSQL[@]}" -c "VACUUM ANALYZE"
   rm -f "$HOME_DIR/vectors.copy"
   echo "   loaded in $(awk -v a=$T0 -v b=$(date +%s.%N) 'BEGIN {printf "%.0f", b-a}') s"
 
