@@ -6,7 +6,7 @@ SWIFT ?= swift
 PARLEY_HOME ?= $(CURDIR)/.parley
 export PARLEY_MODELS ?= $(HOME)/.cache/parley/models
 
-.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster
+.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster eval-text
 
 ## deps: install the Debian packages Parley needs (only those missing)
 deps:
@@ -61,10 +61,16 @@ bench-ingest:
 ## bench-cluster: clustering time and memory at 100k and 1M vectors
 bench-cluster:
 	@scripts/bench-cluster.sh
+	@scripts/bench-cluster-app.sh
 
 ## eval-cluster: clustering quality (NMI, ARI, ACC) on Banking77 and HWU64
 eval-cluster:
 	@scripts/eval-cluster.sh
+
+## eval-text: which text of a conversation to embed (MT-Bench/Vicuna categories, HH-RLHF answer pairs)
+eval-text: models
+	$(SWIFT) build -c release --product parley
+	.build/release/parley eval text --pairs $${PARLEY_DATA:-../shared/data}/hh_rlhf_harmless_base/test.jsonl.gz
 
 clean:
 	rm -rf .build
