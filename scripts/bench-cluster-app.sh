@@ -30,7 +30,7 @@ for N in ${SIZES//,/ }; do
   T0=$(date +%s.%N)
   "${PSQL[@]}" -c "
     INSERT INTO conversations (project_id, external_id, started_at, message_count, messages, content_hash, model)
-    SELECT $PROJECT, 'bench-' || g, now() - ((g * 7919) % 30) * interval '1 day' - (g % 86400) * interval '1 second', 2,
+    SELECT $PROJECT, 'bench-' || g, now() - ((g::bigint * 7919) % 30) * interval '1 day' - (g % 86400) * interval '1 second', 2,
            jsonb_build_array(
              jsonb_build_object('role', 'user', 'content',
                'question about subject' || ((g - 1) % 200) || ' with term' || ((g - 1) % 200) || 'x and detail' || (g % 17)),
