@@ -255,7 +255,7 @@ private struct RowEncoder {
         let unit = 0x1p-24 * Double(d)
         let gamma = 1 + unit / (1 - unit)
         let rowNorm = (Double(rowSquares) * gamma).squareRoot() * (1 + 0x1p-50)
-        let codeNorm = Double(scale) * Double(codeSquares.sum()).squareRoot() * (1 + 0x1p-50)
+        let codeNorm = Double(scale) * (Double(codeSquares.sum()) * gamma).squareRoot() * (1 + 0x1p-50)
         let r =
             (Double(residual.sum()) * gamma).squareRoot() + 0x1p-22 * (rowNorm + meanNorm + codeNorm)
             + Double(d) * 0x1p-140
