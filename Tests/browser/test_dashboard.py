@@ -129,7 +129,7 @@ class Dashboard(unittest.TestCase):
     def test_02_right_password_lands_on_the_overview(self):
         self.driver.add_cookie({"name": "parley_session", "value": "planted-by-an-attacker-" + "x" * 20, "path": "/"})
         self.sign_in(EMAIL, PASSWORD)
-        heading = self.wait_for("main h1")
+        heading = self.wait_for("main.main h1")  # the dashboard's, not the sign-in page's (still there a moment)
         self.assertEqual(heading.text, "Overview")
         self.assertEqual(self.driver.current_url, BASE + "/")
         cookie = self.driver.get_cookie("parley_session")
@@ -230,10 +230,10 @@ class Dashboard(unittest.TestCase):
         self.open("/no/such/page")
         self.assertIn("Page not found", self.wait_for("h1").text)
         self.screenshot("08-not-found")
-        self.open("/clusters")
+        self.open("/intents")
         self.assertIn("coming soon", self.wait_for(".empty-state h2").text)
         active = self.driver.find_element(By.CSS_SELECTOR, ".main-nav a.active")
-        self.assertEqual(active.text, "Clusters")
+        self.assertEqual(active.text, "Intents")
         self.screenshot("09-coming-soon")
 
     def test_09_form_without_csrf_token_is_refused(self):
