@@ -36,6 +36,6 @@ public struct AppContext: Sendable {
                      trigger: ClusterTrigger(settings: configuration.clusters)),
             SearchIndexJob(),
             ClusterRunJob(provider: embedders, assignments: clusterAssignments),
-        ]
+        ] + FlagJobs.handlers(configuration: configuration)
     }
 }

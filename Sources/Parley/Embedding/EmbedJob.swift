@@ -42,6 +42,7 @@ struct EmbedJob: JobHandler {
             // Each new conversation joins its nearest cluster at once (when the project has clusters).
             try await assignments.assign(projectID: projectID, conversations: found, vectors: matrix.values,
                                          dimension: matrix.dimension, connection: connection)
+            try await FlagJobs.afterEmbedding(projectID: projectID, conversations: found, model: model, on: connection)
         }
         try await trigger.check(projectID: projectID, model: model, pool: context.pool)
     }

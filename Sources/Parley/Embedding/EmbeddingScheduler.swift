@@ -33,6 +33,7 @@ public final class EmbeddingScheduler: Sendable {
     private func enqueueFollowUps(projectID: Int) async throws {
         try await EmbedJob.enqueue(projectID: projectID, on: queue)
         try await queue.enqueue(kind: "search_index", projectID: projectID, singletonKey: "search:\(projectID)")
+        try await FlagJobs.enqueue(projectID: projectID, on: queue)
     }
 
     /// At start-up: queues every conversation without a vector of `model` (a model change re-embeds them all),

@@ -93,9 +93,9 @@ public struct ConversationStore: Sendable {
                     ('$[0 to ' || (c.message_count - 1) || ']')::jsonpath)
             RETURNING c.project_id, c.external_id, c.id, (c.xmax = 0) AS inserted
             ), queued AS (
-                -- Follow-up work for the background jobs: embedding and the search vector.
+                -- Follow-up work for the background jobs: embedding, the search vector, flag rules.
                 INSERT INTO pending_work (kind, project_id, conversation_id)
-                SELECT kind, stored.project_id, stored.id FROM stored, unnest(ARRAY['embed', 'search']) AS kind
+                SELECT kind, stored.project_id, stored.id FROM stored, unnest(ARRAY['embed', 'search', 'flag']) AS kind
                 ON CONFLICT DO NOTHING
             )
             SELECT project_id, external_id, id, inserted FROM stored
