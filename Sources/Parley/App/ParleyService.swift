@@ -60,6 +60,8 @@ public struct ParleyService: Sendable {
         // The dashboard (HTML pages, sessions, static files); pages of later features register with `dashboard`.
         let dashboard = Dashboard(context: context)
         dashboard.register(on: &router)
+        ClusterPages.register(on: &router, dashboard: dashboard)
+        JobPages.register(on: &router, dashboard: dashboard)
         return router
     }
 
