@@ -33,6 +33,9 @@ CREATE TABLE clusters (
     -- The name built from keywords, replaced every run; a human's name wins and survives re-runs.
     auto_name text NOT NULL DEFAULT '',
     custom_name text CHECK (length(custom_name) BETWEEN 1 AND 200),
+    -- A name and one-sentence description from the optional LLM naming job (PII redacted); below a human name.
+    llm_name text,
+    description text,
     -- Pinned: its name and identity are kept even through a weak match, and it is never renamed.
     pinned boolean NOT NULL DEFAULT false,
     -- [{"term": …, "weight": …}], best first.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 @testable import Parley
 import Postgres
 import TestSupport
@@ -105,8 +106,11 @@ import Testing
         }
     }
 
-    static func fixture() async throws -> Fixture {
-        let app = try await TestApp.start { $0.clusters.automatic = false }
+    static func fixture(configure: @escaping (inout Configuration) -> Void = { _ in }) async throws -> Fixture {
+        let app = try await TestApp.start {
+            $0.clusters.automatic = false
+            configure(&$0)
+        }
         let key = try await app.context.apiKeys.create(projectID: app.projectID, scopes: APIKeyStore.scopes).key
         let model = try await app.context.embedders.embedder().modelID
         return Fixture(app: app, writeKey: key, model: model)
@@ -301,5 +305,71 @@ import Testing
         #expect(ClusterQueries.trend(last7d: 10, previous7d: 20, older: 40) == "fading")
         #expect(ClusterQueries.trend(last7d: 2, previous7d: 4, older: 40) == "steady")
         #expect(ClusterQueries.trend(last7d: 0, previous7d: 0, older: 5) == "steady")
+    }
+
+    /// A stand-in for an OpenAI-compatible endpoint: records prompts, names a group after a word it contains.
+    final class FakeLLM: @unchecked Sendable {
+        private let lock = NSLock()
+        private var prompts: [String] = []
+        var received: [String] { lock.withLock { prompts } }
+
+        func start() throws -> (HTTPServer, Int) {
+            var router = Router()
+            router.post("/v1/chat/completions") { request in
+                let body = try JSONParser.parse(try await request.body.collect())
+                let prompt = body["messages"]?.arrayValue?.last?["content"]?.stringValue ?? ""
+                self.lock.withLock { self.prompts.append(prompt) }
+                let group = prompt.components(separatedBy: "Contrast group")[0].lowercased()
+                let name = group.contains("card") ? "Declined card payments" : group.contains("rain") ? "Weather forecasts" : "Baking bread"
+                let content = #"Sure: {"name": "\#(name)", "description": "Users ask about \#(name.lowercased())."}"#
+                let reply: JSONValue = .object(["choices": .array([.object(["message": .object([
+                    "role": .string("assistant"), "content": .string(content)])])])])
+                return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .bytes(Array(reply.serialized().utf8)))
+            }
+            let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), router: router,
+                                    logger: TestPostgres.logger)
+            return (server, try server.start())
+        }
+    }
+
+    @Test func anLLMNamesClustersFromRedactedContrastiveExamples() async throws {
+        let llm = FakeLLM()
+        let (server, port) = try llm.start()
+        defer { Task { await server.shutdown(deadline: .seconds(1)) } }
+        var f = try await Self.fixture { $0.llm.url = "http://127.0.0.1:\(port)/v1" }
+        let app = f.app
+        defer { Task { await app.stop() } }
+        try await f.add(perTopic: 10, prefix: "a")
+        // Personal data in a central conversation must not reach the endpoint.
+        try await app.database.pool.query("""
+            UPDATE conversations SET messages = jsonb_set(messages, '{0,content}',
+                to_jsonb('My card was declined, mail me at jane.doe@example.com or call +44 20 7946 0958'::text))
+            WHERE external_id = 'a-card-0'
+            """)
+        _ = try await f.run(clusters: 3)
+        // The run queued the naming job; work it.
+        let worker = ParleyService.makeWorker(context: app.context)
+        let running = Task { try await worker.run() }
+        var names: [String] = []
+        for _ in 0..<300 {
+            names = try await app.database.pool.query("""
+                SELECT llm_name FROM clusters WHERE level = 0 AND llm_name IS NOT NULL ORDER BY 1
+                """).map { try $0.decode(0, as: String.self) }
+            if names.count == 3 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        await worker.stop()
+        _ = await running.result
+        #expect(names == ["Baking bread", "Declined card payments", "Weather forecasts"])
+        #expect(llm.received.count == 3)
+        #expect(llm.received.allSatisfy { $0.contains("Contrast group") })
+        #expect(!llm.received.contains { $0.contains("jane.doe@example.com") || $0.contains("7946") })
+        #expect(llm.received.contains { $0.contains("[EMAIL]") })
+        // The LLM's name shows unless a human named the cluster.
+        let leaves = Self.leaves(try await f.tree())
+        #expect(Set(leaves.values.compactMap { $0["name"] as? String }) == Set(names))
+        #expect(leaves.values.allSatisfy { ($0["description"] as? String)?.hasPrefix("Users ask about") == true })
+        #expect(ClusterNamingJob.parse("no json here") == nil)
+        #expect(ClusterNamingJob.parse(#"```json {"name": " Refunds. "} ```"#)?.0 == "Refunds")
     }
 }

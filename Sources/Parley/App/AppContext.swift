@@ -35,7 +35,8 @@ public struct AppContext: Sendable {
             EmbedJob(provider: embedders, assignments: clusterAssignments,
                      trigger: ClusterTrigger(settings: configuration.clusters)),
             SearchIndexJob(),
-            ClusterRunJob(provider: embedders, assignments: clusterAssignments),
+            ClusterRunJob(provider: embedders, assignments: clusterAssignments, llm: configuration.llm),
+            ClusterNamingJob(settings: configuration.llm),
         ] + FlagJobs.handlers(configuration: configuration)
     }
 }

@@ -29,6 +29,8 @@ public struct Configuration: Sendable {
     public var web = WebConfiguration()
     /// Automatic clustering runs (see `ClusterSettings`).
     public var clusters = ClusterSettings()
+    /// The optional OpenAI-compatible endpoint that names clusters (see `LLMSettings`).
+    public var llm = LLMSettings()
 
     public init() {}
 
@@ -52,6 +54,7 @@ public struct Configuration: Sendable {
         if let value = environment["PARLEY_MIGRATIONS"], !value.isEmpty { migrationsDirectory = value }
         web = try WebConfiguration(environment: environment)
         clusters = try ClusterSettings(environment: environment)
+        llm = try LLMSettings(environment: environment)
         if let value = environment["PARLEY_MAX_BATCH"] {
             ingestLimits.maxConversationsPerRequest = try Self.integer(value, setting: "PARLEY_MAX_BATCH", in: 1...100_000)
         }

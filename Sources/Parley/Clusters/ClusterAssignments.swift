@@ -73,30 +73,44 @@ public actor ClusterAssignments {
     }
 
     /// Assigns every embedded conversation of the project that has no cluster row (after a run, for those
-    /// embedded while it ran); returns how many were stored.
+    /// embedded while it ran); returns how many were stored. One pass in conversation id order, a page at a time,
+    /// so each page reads only its own rows.
     @discardableResult
     nonisolated func assignMissing(projectID: Int, model: String, pool: PostgresPool, pageSize: Int = 20_000) async throws -> Int {
         var total = 0
+        var after = 0
         while true {
-            let stored = try await pool.withTransaction { @Sendable connection -> Int? in
+            let start = after
+            let page = try await pool.withTransaction { @Sendable connection -> (last: Int, stored: Int)? in
                 let rows = try await connection.query("""
                     SELECT e.conversation_id, e.vector FROM conversation_embeddings e
-                    WHERE e.project_id = \(projectID) AND e.model = \(model)
+                    WHERE e.project_id = \(projectID) AND e.model = \(model) AND e.conversation_id > \(start)
                       AND NOT EXISTS (SELECT 1 FROM cluster_members m WHERE m.conversation_id = e.conversation_id)
-                    LIMIT \(pageSize)
+                    ORDER BY e.conversation_id LIMIT \(pageSize)
                     """)
                 guard let first = rows.first else { return nil }
                 let dimension = try first.decode(1, as: Data.self).count / 4
                 var ids: [Int] = [], vectors: [Float] = []
+                var last = start
                 for row in rows {
                     let (id, data) = try row.decode((Int, Data).self)
+                    last = id
                     if VectorCodec.decode(data, dimension: dimension, into: &vectors) { ids.append(id) }
                 }
-                return try await self.assign(projectID: projectID, conversations: ids, vectors: vectors,
-                                             dimension: dimension, connection: connection)
+                let stored = try await self.assign(projectID: projectID, conversations: ids, vectors: vectors,
+                                                   dimension: dimension, connection: connection)
+                return (last, stored)
             }
-            guard let stored, stored > 0 else { break }
-            total += stored
+            guard let page else { break }
+            total += page.stored
+            // No clusters to join (no run yet): nothing more to do.
+            if page.stored == 0 && total == 0 && page.last > after {
+                let hasClusters = try await pool.query("""
+                    SELECT EXISTS (SELECT 1 FROM clusters WHERE project_id = \(projectID) AND level = 0 AND status = 'active')
+                    """).first!.decode(0, as: Bool.self)
+                if !hasClusters { break }
+            }
+            after = page.last
         }
         return total
     }

@@ -15,6 +15,9 @@ public struct ClusterQueries: Sendable {
         public var name: String
         public var autoName: String
         public var customName: String?
+        /// The optional LLM's name and description (issue 6: only when an endpoint is configured).
+        public var llmName: String?
+        public var description: String?
         public var pinned: Bool
         public var level: Int
         public var parentID: Int?
@@ -42,7 +45,7 @@ public struct ClusterQueries: Sendable {
         public var children: [Node] = []
 
         enum CodingKeys: String, CodingKey {
-            case id, name, autoName = "auto_name", customName = "custom_name", pinned, level, parentID = "parent_id"
+            case id, name, autoName = "auto_name", customName = "custom_name", llmName = "llm_name", description, pinned, level, parentID = "parent_id"
             case keywords, size, share, outliers, last24h = "last_24h", previous24h = "previous_24h"
             case last7d = "last_7d", previous7d = "previous_7d", growth24h = "growth_24h", growth7d = "growth_7d"
             case trend, thumbsUp = "thumbs_up", thumbsDown = "thumbs_down", ratingCount = "rating_count"
@@ -153,6 +156,7 @@ public struct ClusterQueries: Sendable {
         var nodes: [Int: Node] = [:]
         for row in try await pool.query("""
             SELECT c.id, c.level, c.parent_id, c.auto_name, c.custom_name, c.pinned, c.keywords::text, c.x, c.y,
+                   c.llm_name, c.description,
                    coalesce(s.total, 0), coalesce(s.outliers, 0), coalesce(s.last7, 0), coalesce(s.prev7, 0),
                    coalesce(s.older, 0), coalesce(s.up, 0), coalesce(s.down, 0), coalesce(s.rsum, 0), coalesce(s.rcount, 0)
             FROM clusters c LEFT JOIN (
@@ -167,20 +171,22 @@ public struct ClusterQueries: Sendable {
             """) {
             let (id, level, parent, autoName, customName, pinned, keywords, x, y) =
                 try row.decode((Int, Int, Int?, String, String?, Bool, String, Float?, Float?).self)
+            let llmName = try row.decode(9, as: String?.self), description = try row.decode(10, as: String?.self)
             var node = Node(
-                id: id, name: customName ?? autoName, autoName: autoName, customName: customName, pinned: pinned,
+                id: id, name: customName ?? llmName ?? autoName, autoName: autoName, customName: customName,
+                llmName: llmName, description: description, pinned: pinned,
                 level: level, parentID: parent,
                 keywords: ((try? JSONParser.parse(keywords))?.arrayValue ?? []).compactMap { $0["term"]?.stringValue },
                 x: x, y: y)
-            node.size = try row.decode(9, as: Int.self)
-            node.outliers = try row.decode(10, as: Int.self)
-            node.last7d = try row.decode(11, as: Int.self)
-            node.previous7d = try row.decode(12, as: Int.self)
-            node.older = try row.decode(13, as: Int.self)
-            node.thumbsUp = try row.decode(14, as: Int.self)
-            node.thumbsDown = try row.decode(15, as: Int.self)
-            node.ratingSum = try row.decode(16, as: Int.self)
-            node.ratingCount = try row.decode(17, as: Int.self)
+            node.size = try row.decode(11, as: Int.self)
+            node.outliers = try row.decode(12, as: Int.self)
+            node.last7d = try row.decode(13, as: Int.self)
+            node.previous7d = try row.decode(14, as: Int.self)
+            node.older = try row.decode(15, as: Int.self)
+            node.thumbsUp = try row.decode(16, as: Int.self)
+            node.thumbsDown = try row.decode(17, as: Int.self)
+            node.ratingSum = try row.decode(18, as: Int.self)
+            node.ratingCount = try row.decode(19, as: Int.self)
             nodes[id] = node
         }
         for row in try await pool.query("""

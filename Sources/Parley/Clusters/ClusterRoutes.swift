@@ -24,7 +24,7 @@ enum ClusterRoutes {
             let principal = try await context.principal(request, scope: "read")
             let rows = try await context.pool.query("""
                 SELECT json_build_object(
-                    'clusters', coalesce((SELECT json_agg(json_build_object('id', id, 'name', coalesce(custom_name, auto_name),
+                    'clusters', coalesce((SELECT json_agg(json_build_object('id', id, 'name', coalesce(custom_name, llm_name, auto_name),
                                   'level', level, 'parent_id', parent_id, 'size', size, 'x', x, 'y', y) ORDER BY level DESC, size DESC)
                                   FROM clusters WHERE project_id = \(principal.projectID) AND status = 'active'), '[]'),
                     'points', coalesce((SELECT json_agg(json_build_object('parley_id', p.conversation_id, 'id', c.external_id,

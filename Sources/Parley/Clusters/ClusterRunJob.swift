@@ -13,6 +13,8 @@ struct ClusterRunJob: JobHandler {
     let kind = "cluster"
     let provider: EmbedderProvider
     let assignments: ClusterAssignments
+    /// When an LLM endpoint is configured, a `cluster_names` job follows each run.
+    var llm = LLMSettings()
     /// Conversations read per page while loading vectors.
     var pageSize = 50_000
     /// Conversations per cluster whose text feeds its keywords.
@@ -127,6 +129,7 @@ struct ClusterRunJob: JobHandler {
 
         // 5. Conversations embedded while this ran join their nearest new cluster.
         let late = try await assignments.assignMissing(projectID: projectID, model: model, pool: pool)
+        if llm.isConfigured { try await ClusterNamingJob.enqueue(projectID: projectID, on: context.queue) }
         try await context.report(
             progress: 100,
             message: "\(result.clusterCount) clusters over \(ids.count) conversations; \(summary)"

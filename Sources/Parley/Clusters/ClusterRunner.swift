@@ -19,7 +19,8 @@ public enum ClusterRunner {
                                                           reason: "requested from the command line", on: queue) else {
             throw ClusterRunnerError.alreadyRunning
         }
-        let handler = ClusterRunJob(provider: context.embedders, assignments: context.clusterAssignments)
+        let handler = ClusterRunJob(provider: context.embedders, assignments: context.clusterAssignments,
+                                    llm: context.configuration.llm)
         let worker = JobWorker(pool: context.pool, conninfo: context.database.conninfo, handlers: [handler],
                                logger: context.logger)
         let running = Task { try await worker.run() }
