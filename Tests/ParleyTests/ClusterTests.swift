@@ -185,6 +185,27 @@ import Testing
         #expect(Set(models) == ["model-a", "model-b"])
         let history = (detail.json["history"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
         #expect(history.contains("renamed") && history.contains("pinned") && history.contains("new"))
+
+        // Flag rate: 3 of the 30 card conversations flagged (one of them twice), none elsewhere.
+        let pool = f.app.database.pool
+        let rule = try await pool.query("""
+            INSERT INTO flag_rules (project_id, name, severity, condition, phase, created_by)
+            VALUES (\(f.app.projectID), 'test', 'low', '{}', 'ingest', 'test') RETURNING id
+            """).first!.decode(0, as: Int.self)
+        let other = try await pool.query("""
+            INSERT INTO flag_rules (project_id, name, severity, condition, phase, created_by)
+            VALUES (\(f.app.projectID), 'test 2', 'high', '{}', 'ingest', 'test') RETURNING id
+            """).first!.decode(0, as: Int.self)
+        for (id, ruleID) in [("a-card-0", rule), ("a-card-1", rule), ("b-card-0", rule), ("a-card-0", other)] {
+            try await pool.query("""
+                INSERT INTO flags (project_id, conversation_id, rule_id, severity, detectors, reason)
+                SELECT project_id, id, \(ruleID), 'low', '{}', 'test' FROM conversations WHERE external_id = \(id)
+                """)
+        }
+        leaves = Self.leaves(try await f.tree())
+        #expect(leaves[card.0]?["flagged"] as? Int == 3)
+        #expect((leaves[card.0]?["flag_rate"] as? Double).map { abs($0 - 0.1) < 1e-9 } == true)
+        #expect(leaves[bread.0]?["flag_rate"] as? Double == 0)
     }
 
     @Test func newConversationsJoinTheirNearestClusterOrStayUnassigned() async throws {

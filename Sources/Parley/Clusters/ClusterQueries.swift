@@ -37,6 +37,9 @@ public struct ClusterQueries: Sendable {
         public var thumbsDown = 0
         var ratingSum = 0
         public var ratingCount = 0
+        /// Conversations with at least one flag, and their share of the cluster.
+        public var flagged = 0
+        public var flagRate: Double?
         /// Mean thumb (−1…1) over conversations with a thumb.
         public var averageThumb: Double?
         public var averageRating: Double?
@@ -49,7 +52,8 @@ public struct ClusterQueries: Sendable {
             case keywords, size, share, outliers, last24h = "last_24h", previous24h = "previous_24h"
             case last7d = "last_7d", previous7d = "previous_7d", growth24h = "growth_24h", growth7d = "growth_7d"
             case trend, thumbsUp = "thumbs_up", thumbsDown = "thumbs_down", ratingCount = "rating_count"
-            case averageThumb = "average_thumb", averageRating = "average_rating", x, y, children
+            case averageThumb = "average_thumb", averageRating = "average_rating", flagged, flagRate = "flag_rate"
+            case x, y, children
         }
 
         mutating func add(_ other: Node) {
@@ -64,6 +68,7 @@ public struct ClusterQueries: Sendable {
             thumbsDown += other.thumbsDown
             ratingSum += other.ratingSum
             ratingCount += other.ratingCount
+            flagged += other.flagged
         }
 
         mutating func finish(total: Int) {
@@ -73,6 +78,7 @@ public struct ClusterQueries: Sendable {
             trend = ClusterQueries.trend(last7d: last7d, previous7d: previous7d, older: older)
             averageThumb = thumbsUp + thumbsDown > 0 ? Double(thumbsUp - thumbsDown) / Double(thumbsUp + thumbsDown) : nil
             averageRating = ratingCount > 0 ? Double(ratingSum) / Double(ratingCount) : nil
+            flagRate = size > 0 ? Double(flagged) / Double(size) : nil
         }
     }
 
@@ -199,6 +205,15 @@ public struct ClusterQueries: Sendable {
             let (id, last, previous) = try row.decode((Int, Int, Int).self)
             nodes[id]?.last24h = last
             nodes[id]?.previous24h = previous
+        }
+        // Flags arrive after clustering (their job runs after embedding), so they are counted live.
+        for row in try await pool.query("""
+            SELECT m.cluster_id, count(DISTINCT f.conversation_id) FROM flags f
+            JOIN cluster_members m ON m.conversation_id = f.conversation_id
+            WHERE f.project_id = \(projectID) AND m.cluster_id IS NOT NULL GROUP BY 1
+            """) {
+            let (id, flagged) = try row.decode((Int, Int).self)
+            nodes[id]?.flagged = flagged
         }
         return nodes
     }
