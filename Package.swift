@@ -47,7 +47,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             // Read at run time from their folders (found beside the program; see DemoData.locateDirectory, Views).
-            exclude: ["Demo/Data", "Web/Templates"],
+            exclude: ["Demo/Data", "Web/Templates", "Flags/Data"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

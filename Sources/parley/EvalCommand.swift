@@ -6,7 +6,7 @@ import Parley
 
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure Parley's insight quality on labelled data.", subcommands: [ClusterEval.self, TextEval.self])
+        abstract: "Measure Parley's insight quality on labelled data.", subcommands: [ClusterEval.self, TextEval.self, IntentEval.self, FlagsEval.self])
 }
 
 /// `parley eval cluster`: the production clustering pipeline on labelled texts; prints NMI, ARI and ACC.
