@@ -51,6 +51,7 @@ struct ClusterCommand: AsyncParsableCommand {
                     throw ValidationError("no project '\(project)'")
                 }
                 let context = AppContext(configuration: configuration, database: database, logger: logger)
+                _ = try await context.embedders.embedder()  // load the model before timing
                 let start = Date()
                 let count = try await ClusterRunner.assignMissing(context: context, projectID: projectID)
                 let seconds = Date().timeIntervalSince(start)
