@@ -13,6 +13,7 @@ public struct AppContext: Sendable {
     public let similarity: SimilarityIndexCache
     public let embeddingScheduler: EmbeddingScheduler
     public let clusterAssignments: ClusterAssignments
+    public let intentClassifications: IntentClassifications
 
     public init(configuration: Configuration, database: Database, logger: Logger) {
         self.configuration = configuration
@@ -25,6 +26,7 @@ public struct AppContext: Sendable {
         self.embedders = EmbedderProvider(modelName: configuration.embedder, modelsDirectory: configuration.modelsDirectory)
         self.similarity = SimilarityIndexCache(pool: database.pool)
         self.clusterAssignments = ClusterAssignments()
+        self.intentClassifications = IntentClassifications()
     }
 
     public var pool: PostgresPool { database.pool }
@@ -33,10 +35,12 @@ public struct AppContext: Sendable {
     public func jobHandlers() -> [any JobHandler] {
         [
             EmbedJob(provider: embedders, assignments: clusterAssignments,
-                     trigger: ClusterTrigger(settings: configuration.clusters)),
+                     trigger: ClusterTrigger(settings: configuration.clusters), intents: intentClassifications),
             SearchIndexJob(),
             ClusterRunJob(provider: embedders, assignments: clusterAssignments, llm: configuration.llm),
             ClusterNamingJob(settings: configuration.llm),
+            IntentTrainJob(provider: embedders, classifications: intentClassifications),
+            IntentClassifyJob(provider: embedders, classifications: intentClassifications),
         ] + FlagJobs.handlers(configuration: configuration)
     }
 }

@@ -11,6 +11,7 @@ struct EmbedJob: JobHandler {
     let provider: EmbedderProvider
     let assignments: ClusterAssignments
     let trigger: ClusterTrigger
+    let intents: IntentClassifications
     var batchSize = 256
 
     static func enqueue(projectID: Int, on queue: JobQueue) async throws {
@@ -42,6 +43,10 @@ struct EmbedJob: JobHandler {
             // Each new conversation joins its nearest cluster at once (when the project has clusters).
             try await assignments.assign(projectID: projectID, conversations: found, vectors: matrix.values,
                                          dimension: matrix.dimension, connection: connection)
+            // …and gets the active intent model's prediction (or unrecognized).
+            try await intents.classify(projectID: projectID, conversations: found, vectors: matrix.values,
+                                       dimension: matrix.dimension, texts: texts, embeddingModel: model,
+                                       connection: connection)
             try await FlagJobs.afterEmbedding(projectID: projectID, conversations: found, model: model, on: connection)
         }
         try await trigger.check(projectID: projectID, model: model, pool: context.pool)

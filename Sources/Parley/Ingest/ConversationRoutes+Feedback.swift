@@ -48,7 +48,11 @@ extension IngestRoutes {
                 'user_id', end_user_id, 'session_id', session_id, 'started_at', started_at,
                 'ingested_at', ingested_at, 'updated_at', updated_at, 'messages', messages, 'metadata', metadata,
                 'tags', tags, 'feedback', json_build_object('thumb', feedback_thumb, 'rating', feedback_rating,
-                'comment', feedback_comment))::text
+                'comment', feedback_comment),
+                'intent', (SELECT CASE WHEN i.conversation_id IS NULL THEN NULL ELSE json_build_object('id', i.intent_id,
+                    'name', t.name, 'confidence', i.confidence) END
+                    FROM conversation_intents i LEFT JOIN intents t ON t.id = i.intent_id
+                    WHERE i.conversation_id = conversations.id))::text
             FROM conversations WHERE project_id = \(principal.projectID) AND external_id = \(externalID)
             """).first
         guard let json = try row?.decode(0, as: String.self) else { throw Problem.notFound(conversation: externalID) }

@@ -1,0 +1,119 @@
+import Foundation
+import Postgres
+
+/// SQL of the intent taxonomy: intents, examples, human labels, and the JSON documents the API returns.
+struct IntentStore: Sendable {
+    let pool: PostgresPool
+
+    /// Why an edit could not be made.
+    enum EditError: Error {
+        case notFound(Int)
+        case duplicateName(String)
+    }
+
+    /// Every intent with its share of classified conversations, plus the unrecognized count.
+    func list(projectID: Int) async throws -> String {
+        try await pool.query("""
+            WITH counts AS (
+                SELECT i.intent_id, count(*) AS total,
+                       count(*) FILTER (WHERE c.started_at > now() - interval '7 days') AS last_7_days
+                FROM conversation_intents i JOIN conversations c ON c.id = i.conversation_id
+                WHERE i.project_id = \(projectID) GROUP BY i.intent_id),
+            everything AS (SELECT coalesce(sum(total), 0) AS n FROM counts)
+            SELECT json_build_object(
+                'intents', coalesce((SELECT json_agg(json_build_object('id', t.id, 'name', t.name,
+                    'description', t.description, 'source', t.source, 'cluster_id', t.cluster_id,
+                    'examples', (SELECT count(*) FROM intent_examples x WHERE x.intent_id = t.id),
+                    'conversations', coalesce(k.total, 0), 'last_7_days', coalesce(k.last_7_days, 0),
+                    'share', CASE WHEN e.n > 0 THEN round(coalesce(k.total, 0)::numeric / e.n, 4) ELSE 0 END)
+                    ORDER BY t.name)
+                    FROM intents t LEFT JOIN counts k ON k.intent_id = t.id CROSS JOIN everything e
+                    WHERE t.project_id = \(projectID)), '[]'),
+                'unrecognized', coalesce((SELECT total FROM counts WHERE intent_id IS NULL), 0),
+                'classified', (SELECT n FROM everything))::text
+            """).first!.decode(0, as: String.self)
+    }
+
+    /// One intent with its examples and a daily series over the last 30 days; nil when unknown.
+    func detail(projectID: Int, intentID: Int) async throws -> String? {
+        try await pool.query("""
+            SELECT json_build_object('id', t.id, 'name', t.name, 'description', t.description, 'source', t.source,
+                'cluster_id', t.cluster_id, 'created_at', t.created_at, 'updated_at', t.updated_at,
+                'conversations', (SELECT count(*) FROM conversation_intents i WHERE i.intent_id = t.id),
+                'labels', (SELECT count(*) FROM intent_labels l WHERE l.intent_id = t.id),
+                'examples', coalesce((SELECT json_agg(json_build_object('id', x.id, 'text', x.text,
+                    'conversation_id', x.conversation_id) ORDER BY x.id) FROM intent_examples x
+                    WHERE x.intent_id = t.id), '[]'),
+                'daily', (SELECT json_agg(json_build_object('day', d.day::date, 'conversations', (
+                    SELECT count(*) FROM conversation_intents i JOIN conversations c ON c.id = i.conversation_id
+                    WHERE i.intent_id = t.id AND c.started_at >= d.day AND c.started_at < d.day + interval '1 day'))
+                    ORDER BY d.day)
+                    FROM generate_series(date_trunc('day', now()) - interval '29 days', date_trunc('day', now()),
+                                         interval '1 day') AS d(day)))::text
+            FROM intents t WHERE t.project_id = \(projectID) AND t.id = \(intentID)
+            """).first?.decode(0, as: String.self)
+    }
+
+    /// Creates an intent; returns its id.
+    func create(projectID: Int, name: String, description: String, source: String = "manual",
+                clusterID: Int? = nil, connection: PostgresConnection? = nil) async throws -> Int {
+        let query: PostgresQuery = """
+            INSERT INTO intents (project_id, name, description, source, cluster_id)
+            VALUES (\(projectID), \(name), \(description), \(source), \(clusterID))
+            ON CONFLICT DO NOTHING RETURNING id
+            """
+        let rows = try await execute(query, connection)
+        guard let id = try rows.first?.decode(0, as: Int.self) else { throw EditError.duplicateName(name) }
+        return id
+    }
+
+    func update(projectID: Int, intentID: Int, name: String?, description: String?) async throws {
+        let exists = try await pool.query("""
+            SELECT 1 FROM intents WHERE project_id = \(projectID) AND id = \(intentID)
+            """).first != nil
+        guard exists else { throw EditError.notFound(intentID) }
+        if let name {
+            let clash = try await pool.query("""
+                SELECT 1 FROM intents WHERE project_id = \(projectID) AND lower(name) = lower(\(name)) AND id <> \(intentID)
+                """).first != nil
+            if clash { throw EditError.duplicateName(name) }
+        }
+        try await pool.query("""
+            UPDATE intents SET name = coalesce(\(name), name), description = coalesce(\(description), description),
+                updated_at = now()
+            WHERE project_id = \(projectID) AND id = \(intentID)
+            """)
+    }
+
+    func delete(projectID: Int, intentID: Int) async throws -> Bool {
+        try await pool.query("DELETE FROM intents WHERE project_id = \(projectID) AND id = \(intentID)").affectedRows > 0
+    }
+
+    /// Adds example texts (and optionally the conversations they came from); returns their ids.
+    func addExamples(projectID: Int, intentID: Int, texts: [String], conversations: [Int?],
+                     connection: PostgresConnection? = nil) async throws -> [Int] {
+        let query: PostgresQuery = """
+            INSERT INTO intent_examples (intent_id, project_id, text, conversation_id)
+            SELECT \(intentID), \(projectID), text, conversation FROM unnest(\(texts), \(conversations)) AS t(text, conversation)
+            WHERE EXISTS (SELECT 1 FROM intents WHERE id = \(intentID) AND project_id = \(projectID))
+            RETURNING id
+            """
+        let rows = try await execute(query, connection)
+        return try rows.map { try $0.decode(0, as: Int.self) }
+    }
+
+    func deleteExample(projectID: Int, intentID: Int, exampleID: Int) async throws -> Bool {
+        try await pool.query("""
+            DELETE FROM intent_examples WHERE project_id = \(projectID) AND intent_id = \(intentID) AND id = \(exampleID)
+            """).affectedRows > 0
+    }
+
+    func exists(projectID: Int, intentID: Int) async throws -> Bool {
+        try await pool.query("SELECT 1 FROM intents WHERE project_id = \(projectID) AND id = \(intentID)").first != nil
+    }
+
+    private func execute(_ query: PostgresQuery, _ connection: PostgresConnection?) async throws -> PostgresResult {
+        if let connection { return try await connection.query(query) }
+        return try await pool.query(query)
+    }
+}
