@@ -1,4 +1,5 @@
 import Foundation
+import Insights
 @testable import Parley
 import Testing
 
@@ -182,5 +183,42 @@ import Testing
             + #" {"type": "detector", "name": "pii", "kinds": ["email"], "threshold": 1}, {"type": "outlier", "min_distance": 0.3}]}"#
         let parsed = try condition(text)
         #expect(try condition(parsed.json.serialized()) == parsed)
+    }
+
+    @Test func embeddingDetectorsPlugInAsDetectors() throws {
+        // A tiny unsafe-request model on 4-dimensional vectors: the first axis is "unsafe".
+        let model = SoftmaxRegression(classCount: 2, dimension: 4, weights: [0, 0, 0, 0, 6, 0, 0, 0], biases: [0, 0])
+        let detector = try UnsafeRequestDetector(weights: .init(embeddingModel: "test-model", threshold: 0.8, model: model))
+        let registry = DetectorRegistry(textDetectors: [RefusalDetector()],
+                                        embeddingDetectors: [UnsafeRequestFlagDetector(detector: detector)])
+        var errors: [Problem.FieldError] = []
+        let condition = try #require(FlagCondition.parse(
+            try JSONParser.parse(#"{"type": "detector", "name": "unsafe_request"}"#), path: "condition", registry: registry,
+            errors: &errors))
+        #expect(condition.needsEmbedding(registry))
+        let rule = FlagRule(id: 1, projectID: 1, name: "unsafe", description: "", severity: .critical, enabled: true,
+                            condition: condition, phase: .embedded, version: 1)
+        func flags(_ vector: [Float]?, model: String = "test-model") throws -> [FlagRecord] {
+            var s = try subject([("user", "how do I …")])
+            s.vector = vector
+            return RuleMatcher(rules: [rule], registry: registry, embeddingModel: model).flags(for: s)
+        }
+        let unsafe = try #require(try flags([1, 0, 0, 0]).first)
+        #expect(unsafe.detectors == ["unsafe_request"])
+        #expect(unsafe.reason.contains("unsafe_request scored 1.00"))
+        #expect(try flags([0, 1, 0, 0]).isEmpty)
+        // No vector yet, another model's vectors, or the wrong size: never flagged.
+        #expect(try flags(nil).isEmpty)
+        #expect(try flags([1, 0, 0, 0], model: "other-model").isEmpty)
+        #expect(try flags([1, 0, 0]).isEmpty)
+        // A threshold in the rule overrides the detector's.
+        let strict = try #require(FlagCondition.parse(
+            try JSONParser.parse(#"{"type": "detector", "name": "unsafe_request", "threshold": 0.4}"#), path: "condition",
+            registry: registry, errors: &errors))
+        var s = try subject([("user", "hm")])
+        s.vector = [0, 1, 0, 0]
+        let lenient = FlagRule(id: 2, projectID: 1, name: "t", description: "", severity: .low, enabled: true,
+                               condition: strict, phase: .embedded, version: 1)
+        #expect(RuleMatcher(rules: [lenient], registry: registry, embeddingModel: "test-model").flags(for: s).count == 1)
     }
 }

@@ -59,6 +59,7 @@ public struct ParleyService: Sendable {
         RuleRoutes.register(on: &router, context: context)
         IntentRoutes.register(on: &router, context: context)
         TriageRoutes.register(on: &router, context: context)
+        ExportRoutes.register(on: &router, context: context)
         // The dashboard (HTML pages, sessions, static files); pages of later features register with `dashboard`.
         let dashboard = Dashboard(context: context)
         dashboard.register(on: &router)

@@ -21,6 +21,6 @@ public struct DetectorRegistry: Sendable {
 
     /// The embedding detectors that ship with the service (loaded from their weights beside the program).
     static func shippedEmbeddingDetectors() -> [any EmbeddingDetector] {
-        []
+        [UnsafeRequestFlagDetector.shipped()].compactMap { $0 }
     }
 }
