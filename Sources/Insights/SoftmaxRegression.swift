@@ -82,6 +82,34 @@ public struct SoftmaxRegression: Codable, Sendable, Equatable {
             biases: x[split...].map(Float.init))
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case classCount, dimension, weights, biases
+    }
+
+    /// Decodes a model; the weights are packed (base64 Float32, see `PackedFloats`).
+    /// - Throws: `DecodingError` when the sizes do not match.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        classCount = try container.decode(Int.self, forKey: .classCount)
+        dimension = try container.decode(Int.self, forKey: .dimension)
+        weights = try container.decode(PackedFloats.self, forKey: .weights).values
+        biases = try container.decode([Float].self, forKey: .biases)
+        guard classCount >= 2, dimension >= 0, weights.count == classCount * dimension, biases.count == classCount
+        else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .weights, in: container, debugDescription: "sizes do not match \(classCount) × \(dimension)")
+        }
+    }
+
+    /// Encodes the model with packed weights.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(classCount, forKey: .classCount)
+        try container.encode(dimension, forKey: .dimension)
+        try container.encode(PackedFloats(weights), forKey: .weights)
+        try container.encode(biases, forKey: .biases)
+    }
+
     /// Class probabilities of one vector.
     public func probabilities(for vector: [Float]) -> [Float] {
         probabilities(features: vector, count: 1)

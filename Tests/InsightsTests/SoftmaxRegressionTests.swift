@@ -92,6 +92,8 @@ import Testing
                                             classCount: 3)
         let decoded = try JSONDecoder().decode(SoftmaxRegression.self, from: JSONEncoder().encode(model))
         #expect(decoded == model)
+        let broken = #"{"classCount": 3, "dimension": 4, "weights": "AAAAAA==", "biases": [0, 0, 0]}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(SoftmaxRegression.self, from: Data(broken.utf8)) }
     }
 
     @Test func packedFloatsRoundTripExactly() throws {
