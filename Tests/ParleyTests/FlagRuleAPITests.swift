@@ -162,6 +162,9 @@ import Testing
         ], key: key)
         #expect(outlier.status == 201)
         #expect(outlier.json["phase"] as? String == "embedded")
+        let unrecognized = try await app.post("/api/v1/rules", json: [
+            "name": "Unrecognized", "severity": "low", "condition": ["type": "intent", "unrecognized": true]], key: key)
+        #expect(unrecognized.json["phase"] as? String == "embedded")
         try await app.ingestAndFlag([
             conversation("far", [("user", "refund please"), ("assistant", "ok")]),
             conversation("near", [("user", "refund please too"), ("assistant", "ok")]),
@@ -178,13 +181,21 @@ import Testing
                 SELECT id, project_id, \(cluster), CASE external_id WHEN 'far' THEN 0.3 ELSE 0.9 END, external_id = 'far'
                 FROM conversations
                 """)
+            // The intent classifier runs just before: "near" is unrecognized, "far" is a refund.
+            let intent = try await connection.query("""
+                INSERT INTO intents (project_id, name) VALUES (\(app.projectID), 'refund') RETURNING id
+                """).first!.decode(0, as: Int.self)
+            try await connection.query("""
+                INSERT INTO conversation_intents (conversation_id, project_id, intent_id, confidence)
+                SELECT id, project_id, CASE external_id WHEN 'far' THEN \(intent) END, 0.5 FROM conversations
+                """)
             let ids = try await connection.query("SELECT id FROM conversations ORDER BY id").map { try $0.decode(0, as: Int.self) }
             try await FlagJobs.afterEmbedding(projectID: app.projectID, conversations: ids, model: "minilm", on: connection)
         }
         let flagged = try await app.database.pool.query("""
-            SELECT c.external_id, f.detectors FROM flags f JOIN conversations c ON c.id = f.conversation_id
+            SELECT c.external_id, f.detectors FROM flags f JOIN conversations c ON c.id = f.conversation_id ORDER BY f.rule_id
             """).map { try $0.decode((String, [String]).self) }
-        #expect(flagged.map(\.0) == ["far"])
-        #expect(flagged.first?.1 == ["outlier", "keywords"])
+        #expect(flagged.map(\.0) == ["far", "near"])
+        #expect(flagged.map(\.1) == [["outlier", "keywords"], ["intent"]])
     }
 }

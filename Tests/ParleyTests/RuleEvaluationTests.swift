@@ -163,9 +163,17 @@ import Testing
         #expect(try flags(#"{"type": "outlier"}"#, s).count == 1)
         #expect(try flags(#"{"type": "outlier", "min_distance": 0.5}"#, s).count == 1)
         #expect(try flags(#"{"type": "outlier", "min_distance": 0.7}"#, s).isEmpty)
-        // Intents are not stored yet: a documented no-match.
+        // Not classified: neither intent form matches. Classified: by name (any case) or id; unrecognized.
         #expect(try flags(#"{"type": "intent", "unrecognized": true}"#, s).isEmpty)
         #expect(try flags(#"{"type": "intent", "in": ["refund"]}"#, s).isEmpty)
+        var classified = s
+        classified.intent = .init(intentID: 4, name: "Refund")
+        #expect(try flags(#"{"type": "intent", "in": ["refund", "card_lost"]}"#, classified).first?.reason == "test: intent is Refund")
+        #expect(try flags(#"{"type": "intent", "in": ["4"]}"#, classified).count == 1)
+        #expect(try flags(#"{"type": "intent", "unrecognized": true}"#, classified).isEmpty)
+        classified.intent = .init(intentID: nil, name: nil)
+        #expect(try flags(#"{"type": "intent", "unrecognized": true}"#, classified).count == 1)
+        #expect(try flags(#"{"type": "intent", "in": ["refund"]}"#, classified).isEmpty)
         // The frustration detector adds its signals up: thumb down + low rating.
         #expect(try flags(#"{"type": "detector", "name": "frustration", "threshold": 2}"#, s).count == 1)
         #expect(try flags(#"{"type": "detector", "name": "frustration", "threshold": 3}"#, s).isEmpty)
@@ -175,6 +183,7 @@ import Testing
         #expect(try !condition(#"{"type": "detector", "name": "pii"}"#).needsEmbedding(registry))
         #expect(try condition(#"{"any": [{"type": "model", "in": ["x"]}, {"not": {"type": "outlier"}}]}"#).needsEmbedding(registry))
         #expect(try condition(#"{"type": "cluster", "in": [1]}"#).needsEmbedding(registry))
+        #expect(try condition(#"{"type": "intent", "unrecognized": true}"#).needsEmbedding(registry))
     }
 
     @Test func canonicalJSONRoundTrips() throws {

@@ -10,8 +10,8 @@
 ///   (`a.b`, `a.items[0].sku`) compared with `=`, `!=`, `<`, `<=`, `>`, `>=`, `exists`, `not_exists`, `contains`;
 /// - `{"type": "model", "in": […]}`, `{"type": "prompt_version", "in": […]}`;
 /// - `{"type": "feedback", "thumb": "down"}` (`up`, `down`, `none`), `{"type": "rating", "op": "<=", "value": 2}`;
-/// - `{"type": "intent", "in": […]}` or `{"type": "intent", "unrecognized": true}`: no match until intents exist
-///   (TODO(#7): read the predicted intent once the intents feature stores it);
+/// - `{"type": "intent", "in": [names or ids]}` or `{"type": "intent", "unrecognized": true}`: the predicted
+///   intent (case-insensitive names); a conversation that was not classified matches neither;
 /// - `{"type": "cluster", "in": [ids]}`; `{"type": "outlier"}` (marked an outlier, or too far from every cluster)
 ///   or `{"type": "outlier", "min_distance": 0.5}` (1 − similarity to its cluster's centroid);
 /// - `{"type": "detector", "name": "pii", "role": "user", "kinds": ["email"], "threshold": 1}`: a built-in
@@ -63,12 +63,13 @@ indirect enum FlagCondition: Sendable, Equatable {
         var threshold: Double?
     }
 
-    /// Whether evaluating needs the conversation's embedding or cluster (so the rule runs after embedding).
+    /// Whether evaluating needs the conversation's embedding, cluster or predicted intent (so the rule runs after
+    /// embedding and classification).
     func needsEmbedding(_ registry: DetectorRegistry) -> Bool {
         switch self {
         case .all(let children), .any(let children): children.contains { $0.needsEmbedding(registry) }
         case .not(let child): child.needsEmbedding(registry)
-        case .cluster, .outlier: true
+        case .cluster, .outlier, .intent: true
         case .detector(let detector): registry.embeddingDetectors[detector.name] != nil
         default: false
         }

@@ -14,8 +14,14 @@ struct FlagSubject: Sendable {
     var cluster: ClusterPlace?
     /// The embedding of the configured model, when loaded.
     var vector: [Float]?
-    /// The predicted intent; nil until the intents feature stores one (TODO(#7)).
-    var intent: String?
+    /// The predicted intent (issue 7's `conversation_intents`); nil when the conversation was not classified.
+    var intent: IntentPrediction?
+
+    struct IntentPrediction: Sendable, Equatable {
+        /// nil: unrecognized (no intent was confident enough).
+        var intentID: Int?
+        var name: String?
+    }
 
     struct ClusterPlace: Sendable, Equatable {
         /// nil: too far from every cluster.
@@ -24,10 +30,12 @@ struct FlagSubject: Sendable {
         var isOutlier: Bool
     }
 
-    /// The columns `decode(_:)` reads, for `c` = conversations, `m` = cluster_members, `e` = conversation_embeddings.
+    /// The columns `decode(_:)` reads, for `c` = conversations, `m` = cluster_members, `e` = conversation_embeddings,
+    /// `ci` = conversation_intents and `it` = intents.
     static let columns: PostgresQuery = """
         c.id, c.messages::text, c.metadata::text, c.model, c.prompt_version, c.feedback_thumb::int, c.feedback_rating::int,
-        (m.conversation_id IS NOT NULL), m.cluster_id, m.similarity::float8, coalesce(m.is_outlier, false), e.vector
+        (m.conversation_id IS NOT NULL), m.cluster_id, m.similarity::float8, coalesce(m.is_outlier, false), e.vector,
+        (ci.conversation_id IS NOT NULL), ci.intent_id, it.name
         """
 
     /// Loads conversations by id (with their vector of `model` when given), in id order.
@@ -37,6 +45,8 @@ struct FlagSubject: Sendable {
             FROM conversations c
             LEFT JOIN cluster_members m ON m.conversation_id = c.id
             LEFT JOIN conversation_embeddings e ON e.conversation_id = c.id AND e.model = \(embeddingModel ?? "")
+            LEFT JOIN conversation_intents ci ON ci.conversation_id = c.id
+            LEFT JOIN intents it ON it.id = ci.intent_id
             WHERE c.id = ANY(\(ids)) ORDER BY c.id
             """).map(decode)
     }
@@ -57,7 +67,9 @@ struct FlagSubject: Sendable {
             metadata: (try? JSONParser.parse(metadata)) ?? .object([:]), model: model, promptVersion: prompt,
             feedbackThumb: thumb, feedbackRating: rating,
             cluster: assigned ? ClusterPlace(clusterID: cluster, similarity: similarity ?? 0, isOutlier: outlier) : nil,
-            vector: vector)
+            vector: vector,
+            intent: try row.decode(12, as: Bool.self)
+                ? IntentPrediction(intentID: try row.decode(13, as: Int?.self), name: try row.decode(14, as: String?.self)) : nil)
     }
 }
 

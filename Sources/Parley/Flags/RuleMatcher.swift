@@ -77,9 +77,19 @@ final class RuleMatcher {
             guard let rating = subject.feedbackRating,
                   MetadataPath.equalOrOrdered(.number(String(rating)), op, .number(String(value))) else { return nil }
             return [fact("feedback", "rating", "the user rated \(rating) of 5")]
-        case .intent:
-            // TODO(#7): predicted intents are not stored yet; until they are, intent conditions never hold.
-            return nil
+        case .intent(let intent):
+            // Conversations not classified (no active intent model, or not embedded yet) match neither form.
+            guard let prediction = subject.intent else { return nil }
+            switch intent {
+            case .unrecognized:
+                guard prediction.intentID == nil else { return nil }
+                return [fact("intent", "unrecognized", "no intent recognised")]
+            case .oneOf(let names):
+                guard let name = prediction.name,
+                      names.contains(where: { $0.caseInsensitiveCompare(name) == .orderedSame })
+                        || prediction.intentID.map({ names.contains(String($0)) }) == true else { return nil }
+                return [fact("intent", name, "intent is \(name)")]
+            }
         case .cluster(let ids):
             guard let id = subject.cluster?.clusterID, ids.contains(id) else { return nil }
             return [fact("cluster", String(id), "in cluster \(id)")]
