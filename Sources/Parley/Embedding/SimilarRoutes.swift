@@ -34,10 +34,10 @@ enum SimilarRoutes {
                               detail: "This conversation has no embedding yet; background workers add it shortly.",
                               headers: ["Retry-After": "5"])
             }
-            let (index, ids) = try await context.similarity.index(projectID: principal.projectID,
-                                                                  model: embedder.modelID, dimension: embedder.dimension)
-            let matches = try index.search(query, k: k + 1).filter { ids[$0.index] != id }.prefix(k)
-            let neighbourIDs = matches.map { ids[$0.index] }
+            let matches = try await context.similarity.nearest(
+                projectID: principal.projectID, model: embedder.modelID, dimension: embedder.dimension, query: query,
+                k: k, excluding: id)
+            let neighbourIDs = matches.map(\.id)
             var details: [Int: (String, String)] = [:]
             for r in try await context.pool.query("""
                 SELECT id, external_id, messages::text FROM conversations WHERE id = ANY(\(neighbourIDs))
@@ -47,7 +47,7 @@ enum SimilarRoutes {
                 details[nid] = (ext, String(text.prefix(200)))
             }
             let neighbours = matches.compactMap { m -> Neighbour? in
-                let nid = ids[m.index]
+                let nid = m.id
                 guard let (ext, preview) = details[nid] else { return nil }
                 return Neighbour(id: ext, parleyID: nid, score: m.score, preview: preview)
             }

@@ -68,9 +68,9 @@ extension ConversationBrowser {
         guard VectorCodec.decode(try row.decode(0, as: Data.self), dimension: model.dimension, into: &query) else {
             return .notEmbedded
         }
-        let (index, ids) = try await cache.index(projectID: projectID, model: model.modelID, dimension: model.dimension)
-        let matches = try index.search(query, k: k + 1).filter { ids[$0.index] != id }.prefix(k)
-        let wanted = matches.map { ids[$0.index] }
+        let matches = try await cache.nearest(projectID: projectID, model: model.modelID, dimension: model.dimension,
+                                              query: query, k: k, excluding: id)
+        let wanted = matches.map(\.id)
         var details: [Int: (String, Date, String)] = [:]
         for row in try await pool.query("""
             SELECT c.id, c.external_id, c.started_at,
@@ -82,7 +82,7 @@ extension ConversationBrowser {
             details[nid] = (external, started, preview)
         }
         return .found(matches.compactMap { match in
-            let nid = ids[match.index]
+            let nid = match.id
             guard let (external, started, preview) = details[nid] else { return nil }
             return Neighbour(id: nid, externalID: external, score: match.score, startedAt: started, preview: preview)
         })
