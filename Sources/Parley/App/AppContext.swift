@@ -27,6 +27,7 @@ public struct AppContext: Sendable {
         self.similarity = SimilarityIndexCache(pool: database.pool)
         self.clusterAssignments = ClusterAssignments()
         self.intentClassifications = IntentClassifications()
+        IntentSecondaryView.configure(modelsDirectory: configuration.modelsDirectory)
     }
 
     public var pool: PostgresPool { database.pool }

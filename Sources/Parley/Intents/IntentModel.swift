@@ -50,7 +50,16 @@ struct IntentModel: Sendable {
         case .prototypes(let model):
             raw = model.predict(queries: vectors, count: texts.count).map { ($0.label, $0.similarity) }
         case .classifier(let model):
-            raw = try model.predict(IntentFeatures(embeddings: vectors, dimension: model.dimension, texts: texts))
+            var secondary: (values: [Float], dimension: Int)?
+            if model.secondaryDimension > 0 {
+                secondary = IntentSecondaryView.embed(texts)
+                guard secondary?.dimension == model.secondaryDimension else {
+                    throw MissingSecondaryView()
+                }
+            }
+            raw = try model.predict(IntentFeatures(
+                embeddings: vectors, dimension: model.dimension, secondary: secondary?.values,
+                secondaryDimension: secondary?.dimension ?? 0, texts: texts))
         }
         return raw.map { label, confidence in
             let best = intentIDs.indices.contains(label) ? intentIDs[label] : -1
@@ -71,4 +80,9 @@ struct IntentModel: Sendable {
         self.init(parameters: try JSONDecoder().decode(Parameters.self, from: data), intentIDs: intentIDs,
                   threshold: threshold)
     }
+}
+
+/// The stored model was trained with the potion view, and the potion model files are missing here.
+struct MissingSecondaryView: Error, CustomStringConvertible {
+    var description: String { "the intent model needs the potion embedding model: run `make models` (or `parley models`)" }
 }

@@ -38,10 +38,12 @@ struct IntentTrainJob: JobHandler {
         var examples: Int?
         var crossValidatedAccuracy: Double?
         var comparedWith: [String: Double]?
+        /// Embedding views the supervised model reads: ["minilm", "potion", "words"] or without "potion".
+        var views: [String]?
         enum CodingKeys: String, CodingKey {
             case score, accuracy, macroF1 = "macro_f1", inScopeAccuracy = "in_scope_accuracy",
                  outOfScopeRecall = "out_of_scope_recall", heldOut = "held_out", trainedOn = "trained_on", examples,
-                 crossValidatedAccuracy = "cross_validated_accuracy", comparedWith = "compared_with"
+                 crossValidatedAccuracy = "cross_validated_accuracy", comparedWith = "compared_with", views
         }
     }
 
@@ -243,9 +245,14 @@ struct IntentTrainJob: JobHandler {
         return try await offThread {
             let trainIn = split.train.filter { labels[$0] < classes.count }
             let trainOut = split.train.filter { labels[$0] == classes.count }
+            // The second view (potion embeddings of the same texts), when the model files are there.
+            let secondary = IntentSecondaryView.embed(data.texts)
             func features(_ subset: [Int]) throws -> IntentFeatures {
-                try IntentFeatures(embeddings: subset.flatMap { data.vectors[(rows[$0] * d)..<((rows[$0] + 1) * d)] },
-                                   dimension: d, texts: subset.map { data.texts[rows[$0]] })
+                let e = secondary?.dimension ?? 0
+                return try IntentFeatures(
+                    embeddings: subset.flatMap { data.vectors[(rows[$0] * d)..<((rows[$0] + 1) * d)] }, dimension: d,
+                    secondary: secondary.map { view in subset.flatMap { view.values[(rows[$0] * e)..<((rows[$0] + 1) * e)] } },
+                    secondaryDimension: e, texts: subset.map { data.texts[rows[$0]] })
             }
             let training = try IntentClassifier.train(try features(trainIn), labels: trainIn.map { labels[$0] },
                                                       classCount: classes.count, options: options)
@@ -272,6 +279,7 @@ struct IntentTrainJob: JobHandler {
             var metrics = Self.evaluate(predictions, truth: held.map { data.truth[rows[$0]] })
             metrics.trainedOn = split.train.count
             metrics.crossValidatedAccuracy = training.classifier.selection.crossValidatedAccuracy
+            metrics.views = secondary == nil ? ["embedding", "words"] : ["embedding", "potion", "words"]
             return (model, metrics, heldOut)
         }
     }
