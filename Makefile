@@ -6,7 +6,7 @@ SWIFT ?= swift
 PARLEY_HOME ?= $(CURDIR)/.parley
 export PARLEY_MODELS ?= $(HOME)/.cache/parley/models
 
-.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster eval-text
+.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster bench-triage eval-text
 
 ## deps: install the Debian packages Parley needs (only those missing)
 deps:
@@ -62,6 +62,10 @@ bench-ingest:
 bench-cluster:
 	@scripts/bench-cluster.sh
 	@scripts/bench-cluster-app.sh
+
+## bench-triage: triage API latency (list, filters, take-next, bulk) at 100,000 items
+bench-triage:
+	@scripts/bench-triage.sh
 
 ## eval-cluster: clustering quality (NMI, ARI, ACC) on Banking77 and HWU64
 eval-cluster:

@@ -53,6 +53,9 @@ CREATE TABLE triage_items (
     conversation_id bigint NOT NULL UNIQUE REFERENCES conversations (id) ON DELETE CASCADE,
     status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'in_review', 'resolved', 'dismissed')),
     priority smallint NOT NULL CHECK (priority BETWEEN 1 AND 4),
+    -- The rules and detectors of its flags, kept by the flag writer, so that filtering on them reads no other table.
+    rule_ids bigint[] NOT NULL DEFAULT '{}',
+    detectors text[] NOT NULL DEFAULT '{}',
     -- An actor string (see the top of this file), or NULL when unassigned.
     assignee text CHECK (length(assignee) <= 200),
     -- How many reviewers must rate the item (hidden votes until each has voted).
@@ -68,12 +71,19 @@ CREATE TABLE triage_items (
     last_flagged_at timestamptz NOT NULL DEFAULT now(),
     closed_at timestamptz
 );
--- take-next: highest priority, oldest first, among open items.
-CREATE INDEX triage_items_next ON triage_items (project_id, priority DESC, created_at, id) WHERE status = 'open';
+-- The queue's order is (-priority, created_at, id): highest priority, then oldest. Indexing the negated priority
+-- makes that one ascending row value, so keyset pages are plain row comparisons that an index range serves.
+-- take-next: the same order among open items.
+CREATE INDEX triage_items_next ON triage_items (project_id, (-priority), created_at, id) WHERE status = 'open';
+CREATE INDEX triage_items_rank ON triage_items (project_id, (-priority), created_at, id);
+CREATE INDEX triage_items_status ON triage_items (project_id, status, (-priority), created_at, id);
 CREATE INDEX triage_items_created ON triage_items (project_id, created_at DESC, id DESC);
-CREATE INDEX triage_items_status ON triage_items (project_id, status, priority DESC, created_at, id);
+CREATE INDEX triage_items_updated ON triage_items (project_id, updated_at DESC, id DESC);
 CREATE INDEX triage_items_assignee ON triage_items (project_id, assignee, status) WHERE assignee IS NOT NULL;
 CREATE INDEX triage_items_labels ON triage_items USING gin (labels);
+-- Status and assignee are correlated (open items are mostly unassigned): without these statistics the planner
+-- expects "in_review, assigned to X" in every 10th row and scans the whole queue in order to find none.
+CREATE STATISTICS triage_items_status_assignee (mcv, dependencies) ON status, assignee FROM triage_items;
 
 -- What a rating rates: per project, e.g. helpfulness, correctness, safety.
 CREATE TABLE triage_rubric (

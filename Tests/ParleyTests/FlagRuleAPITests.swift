@@ -105,6 +105,10 @@ import Testing
         #expect(try await app.get("/api/v1/rules/\(piiID)").status == 404)
         #expect(try await app.count("SELECT count(*) FROM flags WHERE rule_id = \(piiID)") == 0)
         #expect(try await app.count("SELECT count(*) FROM triage_items") == 3)
+        // Items keep the rules and detectors of their remaining flags (what the triage filters read).
+        #expect(try await app.get("/api/v1/triage/items?count=true&rule=\(piiID)").json["total"] as? Int == 0)
+        #expect(try await app.get("/api/v1/triage/items?count=true&detector=refusal").json["total"] as? Int == 1)
+        #expect(try await app.get("/api/v1/triage/items?count=true&detector=pii").json["total"] as? Int == 1)
 
         // Every change is in the audit log with before and after.
         let audit = try await app.database.pool.query("""

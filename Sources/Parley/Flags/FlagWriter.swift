@@ -55,20 +55,28 @@ enum FlagWriter {
     }
 
     /// Creates the triage items of conversations that have flags and no item, and sets the priority of existing ones
-    /// to the rank of their worst flag; audited. Conversations without flags are left alone.
+    /// to the rank of their worst flag (audited), with the rules and detectors of their flags. Items of conversations
+    /// that lost every flag keep their priority and status.
     static func reprioritize(projectID: Int, conversations changed: [Int], on connection: PostgresConnection) async throws {
         guard !changed.isEmpty else { return }
         try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey), \(Int32(truncatingIfNeeded: projectID)))")
         try await connection.query("""
             WITH worst AS (
-                SELECT conversation_id, max(\(Severity.rankSQL("severity"))) AS priority
+                SELECT conversation_id, max(\(Severity.rankSQL("severity"))) AS priority,
+                       array_agg(DISTINCT rule_id ORDER BY rule_id) AS rule_ids
                 FROM flags WHERE conversation_id = ANY(\(changed)) GROUP BY conversation_id
+            ), detected AS (
+                SELECT f.conversation_id, array_agg(DISTINCT d ORDER BY d) AS detectors
+                FROM flags f CROSS JOIN LATERAL unnest(f.detectors) AS d
+                WHERE f.conversation_id = ANY(\(changed)) GROUP BY f.conversation_id
             ), before AS (
                 SELECT conversation_id, priority FROM triage_items WHERE conversation_id = ANY(\(changed))
             ), stored AS (
-                INSERT INTO triage_items (project_id, conversation_id, priority)
-                SELECT \(projectID), conversation_id, priority FROM worst
-                ON CONFLICT (conversation_id) DO UPDATE SET priority = EXCLUDED.priority, last_flagged_at = now(),
+                INSERT INTO triage_items (project_id, conversation_id, priority, rule_ids, detectors)
+                SELECT \(projectID), w.conversation_id, w.priority, w.rule_ids, coalesce(d.detectors, '{}')
+                FROM worst w LEFT JOIN detected d ON d.conversation_id = w.conversation_id
+                ON CONFLICT (conversation_id) DO UPDATE SET priority = EXCLUDED.priority, rule_ids = EXCLUDED.rule_ids,
+                    detectors = EXCLUDED.detectors, last_flagged_at = now(),
                     updated_at = CASE WHEN triage_items.priority <> EXCLUDED.priority THEN now()
                                       ELSE triage_items.updated_at END
                 RETURNING id, conversation_id, priority, status, (xmax = 0) AS inserted
@@ -80,6 +88,11 @@ enum FlagWriter {
                    jsonb_build_object('conversation_id', s.conversation_id, 'priority', s.priority, 'status', s.status)
             FROM stored s LEFT JOIN before b ON b.conversation_id = s.conversation_id
             WHERE s.inserted OR b.priority IS DISTINCT FROM s.priority
+            """)
+        try await connection.query("""
+            UPDATE triage_items t SET rule_ids = '{}', detectors = '{}'
+            WHERE t.conversation_id = ANY(\(changed)) AND t.rule_ids <> '{}'
+              AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.conversation_id = t.conversation_id)
             """)
     }
 }

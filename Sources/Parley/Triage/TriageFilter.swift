@@ -102,23 +102,33 @@ struct TriageFilter: Sendable, Equatable {
         try self.init(values: { strings(json[$0]) }, me: me, prefix: prefix)
     }
 
+    /// `column = value` for one value, `column = ANY(values)` for several: the planner uses an index for ordering
+    /// after an equality, not after `= ANY` of a one-element array.
+    private func oneOf<T: PostgresArrayElement>(_ column: String, _ values: [T]) -> PostgresQuery {
+        let expression = PostgresQuery(unsafeSQL: column)
+        if values.count == 1, let value = values.first { return "\(expression) = \(value)" }
+        return "\(expression) = ANY(\(values))"
+    }
+
     /// The SQL condition on `t` (triage_items) and `c` (its conversation) for a project.
     func conditions(projectID: Int) -> PostgresQuery {
         var parts: [PostgresQuery] = ["t.project_id = \(projectID)"]
-        if !statuses.isEmpty { parts.append("t.status = ANY(\(statuses.map(\.rawValue)))") }
+        if !statuses.isEmpty { parts.append(oneOf("t.status", statuses.map(\.rawValue))) }
         if !assignees.isEmpty {
             let named = assignees.filter { !$0.isEmpty }
-            parts.append(assignees.contains("") ? "(t.assignee IS NULL OR t.assignee = ANY(\(named)))" : "t.assignee = ANY(\(named))")
+            if !assignees.contains("") {
+                parts.append(oneOf("t.assignee", named))
+            } else {
+                parts.append(named.isEmpty ? "t.assignee IS NULL" : "(t.assignee IS NULL OR \(oneOf("t.assignee", named)))")
+            }
         }
-        if !severities.isEmpty { parts.append("t.priority = ANY(\(severities.map(\.rank)))") }
-        if !rules.isEmpty {
-            parts.append("EXISTS (SELECT 1 FROM flags f WHERE f.conversation_id = t.conversation_id AND f.rule_id = ANY(\(rules)))")
-        }
-        if !detectors.isEmpty {
-            parts.append("EXISTS (SELECT 1 FROM flags f WHERE f.conversation_id = t.conversation_id AND f.detectors && \(detectors))")
-        }
-        if !models.isEmpty { parts.append("c.model = ANY(\(models))") }
-        if !promptVersions.isEmpty { parts.append("c.prompt_version = ANY(\(promptVersions))") }
+        // On the negated priority, the indexed expression (migrations/0009).
+        if !severities.isEmpty { parts.append(oneOf("(-t.priority)", severities.map { -$0.rank })) }
+        // The item keeps the rules and detectors of its flags (FlagWriter), so these read no other table.
+        if !rules.isEmpty { parts.append("t.rule_ids && \(rules)") }
+        if !detectors.isEmpty { parts.append("t.detectors && \(detectors)") }
+        if !models.isEmpty { parts.append(oneOf("c.model", models)) }
+        if !promptVersions.isEmpty { parts.append(oneOf("c.prompt_version", promptVersions)) }
         if !clusters.isEmpty {
             parts.append("EXISTS (SELECT 1 FROM cluster_members m WHERE m.conversation_id = t.conversation_id AND m.cluster_id = ANY(\(clusters)))")
         }

@@ -36,7 +36,7 @@ enum TriageSort: String, Sendable, CaseIterable {
 
     var orderBy: PostgresQuery {
         switch self {
-        case .priority: "t.priority DESC, t.created_at, t.id"
+        case .priority: "(-t.priority), t.created_at, t.id"
         case .newest: "t.created_at DESC, t.id DESC"
         case .oldest: "t.created_at, t.id"
         case .updated: "t.updated_at DESC, t.id DESC"
@@ -72,10 +72,8 @@ struct TriageCursor: Sendable, Equatable {
         func time(_ micros: Int) -> PostgresQuery { "(timestamptz 'epoch' + \(micros) * interval '1 microsecond')" }
         switch sort {
         case .priority:
-            return """
-                (t.priority < \(values[0]) OR (t.priority = \(values[0])
-                 AND (t.created_at, t.id) > (\(time(values[1])), \(values[2]))))
-                """
+            // The index order (migrations/0009): negated priority, so the whole key compares as one row value.
+            return "((-t.priority), t.created_at, t.id) > (\(-values[0]), \(time(values[1])), \(values[2]))"
         case .newest: return "(t.created_at, t.id) < (\(time(values[0])), \(values[1]))"
         case .oldest: return "(t.created_at, t.id) > (\(time(values[0])), \(values[1]))"
         case .updated: return "(t.updated_at, t.id) < (\(time(values[0])), \(values[1]))"

@@ -49,6 +49,12 @@ extension TriageStore {
         }
     }
 
+    /// What a bulk change records of an item, before and after (the fields a bulk action can change).
+    static let bulkAuditJSON: PostgresQuery = """
+        jsonb_build_object('id', t.id, 'status', t.status, 'assignee', t.assignee, 'labels', t.labels,
+                           'resolution', t.resolution, 'closed_at', t.closed_at)
+        """
+
     /// Applies `action` to every item `filter` selects, in one statement: items already in the target state are
     /// left alone (so repeating it changes nothing), a status change applies only to items whose status allows it,
     /// and every changed item gets one audit row.
@@ -72,31 +78,34 @@ extension TriageStore {
             """
         var resolution: PostgresQuery = "t.resolution"
         if let value = action.resolution { resolution = "\(value)::text" }
+        // The new values are computed from the row the UPDATE locks (its latest version), so a concurrent change is
+        // not overwritten with stale values; rows already in the wanted state are not touched (no lock, no audit).
+        // The audit's "before" comes from the statement's snapshot.
+        let filter = filter.conditions(projectID: projectID)
+        let differs: PostgresQuery = """
+            (\(status), \(assignee), \(labels), \(resolution)) IS DISTINCT FROM (t.status, t.assignee, t.labels, t.resolution)
+            """
         let row = try await pool.query("""
-            WITH target AS (
-                SELECT t.id, to_jsonb(t) AS before
+            WITH before AS (
+                SELECT t.id, \(Self.bulkAuditJSON) AS document
                 FROM triage_items t JOIN conversations c ON c.id = t.conversation_id
-                WHERE \(filter.conditions(projectID: projectID))
-                FOR UPDATE OF t
-            ), wanted AS (
-                SELECT t.id, \(status) AS status, \(assignee) AS assignee, \(labels) AS labels, \(resolution) AS resolution
-                FROM triage_items t JOIN target ON target.id = t.id
+                WHERE \(filter) AND \(differs)
             ), changed AS (
-                UPDATE triage_items u SET status = w.status, assignee = w.assignee, labels = w.labels,
-                    resolution = w.resolution, updated_at = now(),
-                    closed_at = CASE WHEN w.status IN ('resolved', 'dismissed')
-                                     THEN coalesce(CASE WHEN u.status IN ('resolved', 'dismissed') THEN u.closed_at END, now())
+                UPDATE triage_items t SET status = \(status), assignee = \(assignee), labels = \(labels),
+                    resolution = \(resolution), updated_at = now(),
+                    closed_at = CASE WHEN \(status) IN ('resolved', 'dismissed')
+                                     THEN coalesce(CASE WHEN t.status IN ('resolved', 'dismissed') THEN t.closed_at END, now())
                                      ELSE NULL END
-                FROM wanted w
-                WHERE u.id = w.id
-                  AND (w.status, w.assignee, w.labels, w.resolution) IS DISTINCT FROM (u.status, u.assignee, u.labels, u.resolution)
-                RETURNING u.*
+                FROM conversations c
+                WHERE c.id = t.conversation_id AND \(filter) AND \(differs)
+                RETURNING t.id, t.project_id, \(Self.bulkAuditJSON) AS document
             ), audit AS (
                 INSERT INTO audit_log (project_id, actor, action, entity, entity_id, before, after)
-                SELECT changed.project_id, \(actor), 'triage.bulk', 'triage_item', changed.id, target.before, to_jsonb(changed)
-                FROM changed JOIN target ON target.id = changed.id
+                SELECT changed.project_id, \(actor), 'triage.bulk', 'triage_item', changed.id, before.document, changed.document
+                FROM changed LEFT JOIN before ON before.id = changed.id
             )
-            SELECT (SELECT count(*) FROM target), (SELECT count(*) FROM changed)
+            SELECT (SELECT count(*) FROM triage_items t JOIN conversations c ON c.id = t.conversation_id WHERE \(filter)),
+                   (SELECT count(*) FROM changed)
             """).first
         let (matched, updated) = try row?.decode((Int, Int).self) ?? (0, 0)
         return (matched, updated)

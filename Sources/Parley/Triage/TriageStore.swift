@@ -109,7 +109,7 @@ struct TriageStore: Sendable {
                 SELECT t.id FROM triage_items t JOIN conversations c ON c.id = t.conversation_id
                 WHERE \(filter.conditions(projectID: projectID)) AND t.status = 'open'
                   AND (t.assignee IS NULL OR t.assignee = \(actor))
-                ORDER BY t.priority DESC, t.created_at, t.id LIMIT 1
+                ORDER BY (-t.priority), t.created_at, t.id LIMIT 1
                 FOR UPDATE OF t SKIP LOCKED
             ), before AS (
                 SELECT t.* FROM triage_items t JOIN next ON next.id = t.id
