@@ -23,6 +23,7 @@ COPY migrations /usr/share/parley/migrations
 COPY Public /usr/share/parley/Public
 COPY Sources/Parley/Demo/Data /usr/share/parley/demo
 COPY Sources/Parley/Web/Templates /usr/share/parley/templates
+COPY Sources/Parley/Flags/Data /usr/share/parley/Sources/Parley/Flags/Data
 ENV PARLEY_RESOURCES=/usr/share/parley PARLEY_MODELS=/usr/share/parley/models PARLEY_HOME=/var/lib/parley \
     HOST=0.0.0.0 PORT=8080
 USER parley
