@@ -204,8 +204,18 @@ import Testing
         #expect(viewerPage.body.components(separatedBy: "<circle class=\"bubble ").count - 1 == 1)
         #expect(!viewerPage.body.contains("id=\"run-now\""))
         #expect(try await viewer.send("GET", "/clusters/\(weather)").status == 404)
+        // Personal data in a member: reviewers see it, viewers see a placeholder.
+        try await f.app.database.pool.query("""
+            UPDATE conversations SET messages = jsonb_set(messages, '{0,content}',
+                to_jsonb('Card declined, write to jane.doe@example.com'::text))
+            WHERE id = (SELECT conversation_id FROM cluster_members WHERE cluster_id = \(card)
+                        ORDER BY similarity DESC, conversation_id LIMIT 1)
+            """)
+        #expect(try await reviewer.send("GET", "/clusters/\(card)").body.contains("jane.doe@example.com"))
         let viewerCard = try await viewer.send("GET", "/clusters/\(card)")
         #expect(viewerCard.status == 200)
+        #expect(!viewerCard.body.contains("jane.doe@example.com"))
+        #expect(viewerCard.body.contains("[EMAIL]"))
         #expect(!viewerCard.body.contains("/clusters/\(card)/rename"))
 
         // Split: refused when too small (a message), then into two halves.

@@ -3,6 +3,24 @@ import Foundation
 /// The template values of `/clusters/{id}`.
 enum ClusterDetailView {
     static func values(_ detail: ClusterQueries.Detail, page: Page, paged: Bool) -> [String: Any] {
+        // Viewers see names, keywords and examples with personal data replaced by placeholders.
+        let redactor = page.role < .reviewer ? PIIRedactor() : nil
+        let clean: (String) -> String = { text in redactor?.redact(text) ?? text }
+        var detail = detail
+        detail.cluster.name = clean(detail.cluster.name)
+        detail.cluster.autoName = clean(detail.cluster.autoName)
+        detail.cluster.customName = detail.cluster.customName.map(clean)
+        for i in detail.cluster.children.indices { detail.cluster.children[i].name = clean(detail.cluster.children[i].name) }
+        if let name = detail.parent?.name { detail.parent?.name = clean(name) }
+        for i in detail.examples.indices { detail.examples[i].preview = clean(detail.examples[i].preview) }
+        for i in detail.members.indices { detail.members[i].preview = clean(detail.members[i].preview) }
+        if redactor != nil, case .array(let items) = detail.keywords {
+            detail.keywords = .array(items.map { item in
+                guard case .object(var object) = item, let term = object["term"]?.stringValue else { return item }
+                object["term"] = .string(clean(term))
+                return .object(object)
+            })
+        }
         let node = detail.cluster
         let growth = ClusterPresenter.growth(node)
         var cluster: [String: Any] = [
