@@ -121,6 +121,27 @@ import Testing
         #expect(try await app.count("SELECT count(*) FROM audit_log WHERE action = 'triage.create'") == 3)
     }
 
+    @Test func feedbackArrivingLaterGoesThroughTheRulesAgain() async throws {
+        let app = try await TestApp.start()
+        defer { Task { await app.stop() } }
+        let key = try await app.writeKey()
+        let rule = try await app.post("/api/v1/rules", json: [
+            "name": "Thumbs down", "severity": "medium", "condition": ["type": "feedback", "thumb": "down"],
+        ], key: key)
+        #expect(rule.status == 201, "\(rule.text)")
+        try await app.ingestAndFlag([conversation("late", [("user", "Where is my parcel?"), ("assistant", "On its way.")])])
+        #expect(try await app.count("SELECT count(*) FROM flags") == 0)
+        let feedback = try await app.post("/api/v1/conversations/late/feedback", json: ["thumb": "down"])
+        #expect(feedback.status == 200, "\(feedback.text)")
+        try await app.work()
+        #expect(try await app.count("SELECT count(*) FROM flags") == 1)
+        #expect(try await app.count("SELECT count(*) FROM triage_items") == 1)
+        // Changing one's mind removes the flag again.
+        #expect(try await app.post("/api/v1/conversations/late/feedback", json: ["thumb": "up"]).status == 200)
+        try await app.work()
+        #expect(try await app.count("SELECT count(*) FROM flags") == 0)
+    }
+
     @Test func dryRunCountsAndShowsExamplesWithoutStoringAnything() async throws {
         let app = try await TestApp.start()
         defer { Task { await app.stop() } }

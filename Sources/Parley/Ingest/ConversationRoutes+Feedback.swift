@@ -24,6 +24,12 @@ extension IngestRoutes {
             """).first
         guard let row else { throw Problem.notFound(conversation: externalID) }
         let (id, thumb, rating, comment) = try row.decode((Int, Int?, Int?, String?).self)
+        // Rules on feedback and rating see the new values: the conversation goes through the flag rules again.
+        try await context.pool.query("""
+            INSERT INTO pending_work (kind, project_id, conversation_id) VALUES ('flag', \(principal.projectID), \(id))
+            ON CONFLICT DO NOTHING
+            """)
+        try await FlagJobs.enqueue(projectID: principal.projectID, on: JobQueue(pool: context.pool))
         return try Response.json(FeedbackView(parleyID: id, id: externalID, thumb: thumb, rating: rating, comment: comment))
     }
 
