@@ -50,7 +50,7 @@ enum ClusterRoutes {
         router.post("/api/v1/clusters/runs") { request in
             let principal = try await context.principal(request, scope: "write")
             var clusters: Int?
-            let document = try await bodyObject(request)
+            let document = try await JSONBody.object(request)
             if let value = document["clusters"], value != .null {
                 guard let n = value.intValue, (2...5_000).contains(n) else {
                     throw Problem.unprocessable([.init(path: "clusters", message: "must be a whole number from 2 to 5000, or null for automatic")])
@@ -70,7 +70,7 @@ enum ClusterRoutes {
         }
         router.get("/api/v1/clusters/:id") { request in
             let principal = try await context.principal(request, scope: "read")
-            let id = try clusterID(request)
+            let id = try JSONBody.id(request, notFound: { notFound($0) })
             let limit = min(max(request.query.get("limit", as: Int.self) ?? 50, 1), 500)
             var cursor: ClusterQueries.Cursor?
             if let text = request.query.get("cursor", as: String.self) {
@@ -85,8 +85,8 @@ enum ClusterRoutes {
         }
         router.patch("/api/v1/clusters/:id") { request in
             let principal = try await context.principal(request, scope: "write")
-            let id = try clusterID(request)
-            let document = try await bodyObject(request)
+            let id = try JSONBody.id(request, notFound: { notFound($0) })
+            let document = try await JSONBody.object(request)
             var errors: [Problem.FieldError] = []
             var name: String??
             switch document["name"] {
@@ -111,8 +111,8 @@ enum ClusterRoutes {
         }
         router.post("/api/v1/clusters/:id/merge") { request in
             let principal = try await context.principal(request, scope: "write")
-            let id = try clusterID(request)
-            let document = try await bodyObject(request)
+            let id = try JSONBody.id(request, notFound: { notFound($0) })
+            let document = try await JSONBody.object(request)
             guard let others = document["clusters"]?.arrayValue?.compactMap(\.intValue), !others.isEmpty,
                   others.count == document["clusters"]?.arrayValue?.count else {
                 throw Problem.unprocessable([.init(path: "clusters", message: "must be a non-empty list of cluster ids")])
@@ -122,8 +122,8 @@ enum ClusterRoutes {
         }
         router.post("/api/v1/clusters/:id/split") { request in
             let principal = try await context.principal(request, scope: "write")
-            let id = try clusterID(request)
-            let document = try await bodyObject(request)
+            let id = try JSONBody.id(request, notFound: { notFound($0) })
+            let document = try await JSONBody.object(request)
             var parts = 2
             if let value = document["parts"] {
                 guard let n = value.intValue else {
@@ -138,12 +138,6 @@ enum ClusterRoutes {
             }
             return try Response.json(["clusters": ids], status: .ok)
         }
-    }
-
-    private static func clusterID(_ request: Request) throws -> Int {
-        let text = try request.parameter("id", as: String.self)
-        guard let id = Int(text), id > 0 else { throw notFound(text) }
-        return id
     }
 
     private static func notFound(_ id: some CustomStringConvertible) -> Problem {
@@ -168,26 +162,6 @@ enum ClusterRoutes {
             case .invalid(let message): throw Problem(.unprocessableContent, title: "Cannot do that", detail: message)
             }
         }
-    }
-
-    /// The body as a JSON object; an empty body is an empty object.
-    private static func bodyObject(_ request: Request) async throws -> JSONValue {
-        let bytes = try await request.body.collect()
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return .object([:]) }
-        let type = request.contentType?.lowercased() ?? ""
-        guard type.hasPrefix("application/json") || type.hasPrefix("application/merge-patch+json") else {
-            throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
-        }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes)
-        } catch {
-            throw Problem(.badRequest, title: "Malformed JSON", detail: error.description)
-        }
-        guard value.objectValue != nil else {
-            throw Problem(.unprocessableContent, title: "Expected a JSON object", detail: "Send the fields as a JSON object.")
-        }
-        return value
     }
 }
 

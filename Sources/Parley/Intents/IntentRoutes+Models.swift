@@ -11,7 +11,7 @@ extension IntentRoutes {
     static func registerModels(on router: inout Router, context: AppContext, store: IntentStore) {
         router.post("/api/v1/intents/labels") { request in
             let principal = try await context.principal(request, scope: "write")
-            let document = try await bodyObject(request)
+            let document = try await JSONBody.object(request)
             guard let items = document["labels"]?.arrayValue, !items.isEmpty, items.count <= 10_000 else {
                 throw Problem.unprocessable([.init(path: "labels", message: "must be a list of 1 to 10000 labels")])
             }

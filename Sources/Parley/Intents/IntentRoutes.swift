@@ -20,7 +20,7 @@ enum IntentRoutes {
         }
         router.post("/api/v1/intents") { request in
             let principal = try await context.principal(request, scope: "write")
-            let document = try await bodyObject(request)
+            let document = try await JSONBody.object(request)
             var errors: [Problem.FieldError] = []
             let name = field(document, "name", required: true, limit: 200, errors: &errors)
             let description = field(document, "description", required: false, limit: 4_000, errors: &errors)
@@ -39,7 +39,7 @@ enum IntentRoutes {
         }
         router.post("/api/v1/intents/from-cluster") { request in
             let principal = try await context.principal(request, scope: "write")
-            let document = try await bodyObject(request)
+            let document = try await JSONBody.object(request)
             var errors: [Problem.FieldError] = []
             guard let clusterID = document["cluster_id"]?.intValue else {
                 throw Problem.unprocessable([.init(path: "cluster_id", message: "must be a cluster id")])
@@ -57,7 +57,7 @@ enum IntentRoutes {
         router.patch("/api/v1/intents/:id") { request in
             let principal = try await context.principal(request, scope: "write")
             let id = try intentID(request)
-            let document = try await bodyObject(request)
+            let document = try await JSONBody.object(request)
             var errors: [Problem.FieldError] = []
             let name = field(document, "name", required: false, limit: 200, errors: &errors)
             let description = field(document, "description", required: false, limit: 4_000, errors: &errors)
@@ -77,7 +77,7 @@ enum IntentRoutes {
             let principal = try await context.principal(request, scope: "write")
             let id = try intentID(request)
             guard try await store.exists(projectID: principal.projectID, intentID: id) else { throw notFound(id) }
-            let document = try await bodyObject(request)
+            let document = try await JSONBody.object(request)
             var errors: [Problem.FieldError] = []
             var texts: [String] = [], conversations: [Int?] = []
             for (i, value) in (document["texts"]?.arrayValue ?? []).enumerated() {
@@ -184,7 +184,7 @@ enum IntentRoutes {
     }
 
     /// A trimmed string field of 1…`limit` characters; nil when absent (an error when `required`).
-    static func field(_ document: JSONValue, _ name: String, required: Bool, limit: Int,
+    static func field(_ document: [String: JSONValue], _ name: String, required: Bool, limit: Int,
                       errors: inout [Problem.FieldError]) -> String? {
         guard let value = document[name], value != .null else {
             if required { errors.append(.init(path: name, message: "is required")) }
@@ -210,25 +210,5 @@ enum IntentRoutes {
                 throw Problem(.conflict, title: "Intent exists", detail: "An intent named \"\(name)\" already exists.")
             }
         }
-    }
-
-    /// The body as a JSON object; an empty body is an empty object.
-    static func bodyObject(_ request: Request) async throws -> JSONValue {
-        let bytes = try await request.body.collect()
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return .object([:]) }
-        let type = request.contentType?.lowercased() ?? ""
-        guard type.hasPrefix("application/json") || type.hasPrefix("application/merge-patch+json") else {
-            throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
-        }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(bytes)
-        } catch {
-            throw Problem(.badRequest, title: "Malformed JSON", detail: error.description)
-        }
-        guard value.objectValue != nil else {
-            throw Problem(.unprocessableContent, title: "Expected a JSON object", detail: "Send the fields as a JSON object.")
-        }
-        return value
     }
 }

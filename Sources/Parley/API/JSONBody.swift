@@ -1,6 +1,6 @@
 import HTTPServer
 
-/// Reading JSON request bodies of the curation APIs (rules, triage).
+/// Reading JSON request bodies of the curation APIs (clusters, intents, rules, triage).
 enum JSONBody {
     /// The body as a JSON object; an empty body is an empty object.
     /// - Throws: `Problem` 415 (not JSON), 400 (malformed) or 422 (not an object).
