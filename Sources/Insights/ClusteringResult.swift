@@ -30,4 +30,14 @@ public struct ClusteringResult: Sendable {
     public func centroid(_ cluster: Int) -> [Float] {
         Array(centroids[cluster * dimension..<(cluster + 1) * dimension])
     }
+
+    /// Each row's cosine similarity to its own cluster's centroid; `vectors` are the clustered rows (unit norm).
+    public func similaritiesToCentroids(_ vectors: [Float]) -> [Float] {
+        let d = dimension
+        return assignments.enumerated().map { i, c in
+            var dot: Float = 0
+            for j in 0..<d { dot += vectors[i * d + j] * centroids[c * d + j] }
+            return dot
+        }
+    }
 }

@@ -126,13 +126,7 @@ public struct ClusterEdits: Sendable {
             var options = ClusteringOptions(clusterCount: .fixed(parts), seed: 1)
             options.minClusterSize = 1
             let result = ClusteringPipeline.run(vectors: snapshot, count: n, dimension: d, options: options)
-            let similarities = (0..<n).map { i in
-                let c = result.assignments[i]
-                var dot: Float = 0
-                for j in 0..<d { dot += snapshot[i * d + j] * result.centroids[c * d + j] }
-                return dot
-            }
-            return (result, similarities)
+            return (result, result.similaritiesToCentroids(snapshot))
         }
         let naming = try await ClusterRunJob.naming(result: result, ids: ids, sample: 60, pool: pool)
         let newIDs = try await pool.withTransaction { connection -> [Int] in

@@ -102,14 +102,8 @@ struct ClusterRunJob: JobHandler {
         let snapshot = vectors, count = ids.count, d = dimension
         let (result, similarities) = try await offThread {
             let result = ClusteringPipeline.run(vectors: snapshot, count: count, dimension: d, options: options)
-            // Each conversation's cosine similarity to its own centroid (shown, and used by flag rules).
-            let similarities = (0..<count).map { i in
-                let c = result.assignments[i]
-                var dot: Float = 0
-                for j in 0..<d { dot += snapshot[i * d + j] * result.centroids[c * d + j] }
-                return dot
-            }
-            return (result, similarities)
+            // Each conversation's similarity to its own centroid (shown, and used by flag rules).
+            return (result, result.similaritiesToCentroids(snapshot))
         }
         vectors = []
 
