@@ -22,22 +22,6 @@ import Testing
         return (dashboard, ClusterTests.Fixture(app: app, writeKey: key, model: model))
     }
 
-    /// Works jobs until `job` finished; returns its final status.
-    static func work(_ app: TestApp, job: Int) async throws -> String {
-        let worker = ParleyService.makeWorker(context: app.context)
-        let running = Task { try await worker.run() }
-        var status = ""
-        for _ in 0..<600 {
-            status = try await app.database.pool.query("SELECT status FROM jobs WHERE id = \(job)").first!
-                .decode(0, as: String.self)
-            if status == "succeeded" || status == "dead" { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        await worker.stop()
-        _ = await running.result
-        return status
-    }
-
     /// Sends a form with the page's CSRF token; returns the redirect's location.
     static func submit(_ client: DashboardClient, _ path: String, from page: String, _ fields: [(String, String)])
         async throws -> DashboardClient.Reply
@@ -102,7 +86,7 @@ import Testing
         #expect(banner.body.contains("data-job-id=\"\(job)\""))
         #expect(try await Self.submit(reviewer, "/clusters/runs", from: "/clusters", []).status == 303)
         #expect(try await Self.flash(reviewer, "/clusters")?.text.contains("already under way") == true)
-        #expect(try await Self.work(dashboard.app, job: job) == "succeeded")
+        #expect(try await dashboard.app.finish(job: job).status == "succeeded")
 
         // The overview: map with a bubble per cluster, hierarchy, table, latest run.
         let page = try await admin.send("GET", "/clusters")

@@ -69,20 +69,8 @@ import Testing
                                              body: try JSONSerialization.data(withJSONObject: body), key: writeKey)
             #expect(started.status == 202, "\(started.text)")
             let job = try #require(started.json["job_id"] as? Int)
-            let worker = ParleyService.makeWorker(context: app.context)
-            let running = Task { try await worker.run() }
-            var status = ""
-            for _ in 0..<600 {
-                status = try await app.database.pool.query("SELECT status FROM jobs WHERE id = \(job)").first!
-                    .decode(0, as: String.self)
-                if status == "succeeded" || status == "dead" { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            await worker.stop()
-            _ = await running.result
-            let error = try await app.database.pool.query("SELECT coalesce(error, '') FROM jobs WHERE id = \(job)").first!
-                .decode(0, as: String.self)
-            #expect(status == "succeeded", "\(error)")
+            let outcome = try await app.finish(job: job)
+            #expect(outcome.status == "succeeded", "\(outcome.error)")
             return job
         }
 

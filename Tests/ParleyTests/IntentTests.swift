@@ -48,28 +48,9 @@ import Testing
 
         /// Works jobs until `job` finished; expects success.
         func finish(_ job: Int) async throws {
-            let worker = ParleyService.makeWorker(context: app.context)
-            let running = Task { try await worker.run() }
-            var status = ""
-            for _ in 0..<1_200 {
-                status = try await app.database.pool.query("SELECT status FROM jobs WHERE id = \(job)").first!
-                    .decode(0, as: String.self)
-                if status == "succeeded" || status == "dead" { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            // Let a follow-up backfill finish too.
-            for _ in 0..<600 {
-                let pending = try await app.count("""
-                    SELECT count(*) FROM jobs WHERE kind LIKE 'intent_%' AND status IN ('queued', 'running')
-                    """)
-                if pending == 0 { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            await worker.stop()
-            _ = await running.result
-            let error = try await app.database.pool.query("SELECT coalesce(error, '') FROM jobs WHERE id = \(job)").first!
-                .decode(0, as: String.self)
-            #expect(status == "succeeded", "\(error)")
+            // A follow-up backfill (intent_classify) finishes too.
+            let outcome = try await app.finish(job: job, thenIdle: "intent_%")
+            #expect(outcome.status == "succeeded", "\(outcome.error)")
         }
 
         func train() async throws {

@@ -62,6 +62,34 @@ struct TestApp {
         try await send("POST", path, body: try JSONSerialization.data(withJSONObject: json), key: key)
     }
 
+    /// Runs a worker (every job kind) until job `id` has finished, then until no job whose kind matches the LIKE
+    /// pattern `thenIdle` is queued or running (follow-up jobs); returns the job's status and error.
+    func finish(job id: Int, thenIdle pattern: String? = nil) async throws -> (status: String, error: String) {
+        let worker = ParleyService.makeWorker(context: context)
+        let running = Task { try await worker.run() }
+        var status = ""
+        for _ in 0..<1_200 {
+            status = try await database.pool.query("SELECT status FROM jobs WHERE id = \(id)").first!
+                .decode(0, as: String.self)
+            if ["succeeded", "dead", "cancelled"].contains(status) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        if let pattern {
+            for _ in 0..<600 {
+                let pending = try await count("""
+                    SELECT count(*) FROM jobs WHERE kind LIKE \(pattern) AND status IN ('queued', 'running')
+                    """)
+                if pending == 0 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        await worker.stop()
+        _ = await running.result
+        let error = try await database.pool.query("SELECT coalesce(error, '') FROM jobs WHERE id = \(id)").first!
+            .decode(0, as: String.self)
+        return (status, error)
+    }
+
     func count(_ sql: PostgresQuery = "SELECT count(*) FROM conversations") async throws -> Int {
         try await database.pool.query(sql).first?.decode(0, as: Int.self) ?? -1
     }
