@@ -20,7 +20,7 @@ public struct ClusterEdits: Sendable {
         case invalid(String)
     }
 
-    /// Sets or clears (nil) the human name and/or the pin; returns false when there is no such active node.
+    /// Sets or clears (nil) the human name and/or the pin; throws `notFound` when there is no such active node.
     public func update(projectID: Int, clusterID: Int, name: String??, pinned: Bool?, actor: String) async throws {
         try await pool.withTransaction { connection in
             guard let row = try await connection.query("""
@@ -32,13 +32,13 @@ public struct ClusterEdits: Sendable {
                 try await connection.query("""
                     UPDATE clusters SET custom_name = \(name), updated_at = now() WHERE id = \(clusterID)
                     """)
-                try await event(projectID, "renamed", clusterID, actor: actor,
+                try await ClusterEvent.record(projectID: projectID, "renamed", clusterID, actor: actor,
                                 detail: ["from": oldName.map(JSONValue.string) ?? .null, "to": name.map(JSONValue.string) ?? .null],
                                 connection: connection)
             }
             if let pinned, pinned != oldPinned {
                 try await connection.query("UPDATE clusters SET pinned = \(pinned), updated_at = now() WHERE id = \(clusterID)")
-                try await event(projectID, pinned ? "pinned" : "unpinned", clusterID, actor: actor, connection: connection)
+                try await ClusterEvent.record(projectID: projectID, pinned ? "pinned" : "unpinned", clusterID, actor: actor, connection: connection)
             }
         }
     }
@@ -89,7 +89,7 @@ public struct ClusterEdits: Sendable {
                 WHERE id = \(target)
                 """)
             try await ClusterStatistics.rebuild(clusters: all, connection: connection)
-            try await event(projectID, "merged_by_user", target, related: others, actor: actor, connection: connection)
+            try await ClusterEvent.record(projectID: projectID, "merged_by_user", target, related: others, actor: actor, connection: connection)
         }
         await assignments.invalidate(projectID: projectID)
     }
@@ -161,20 +161,12 @@ public struct ClusterEdits: Sendable {
                 WHERE m.conversation_id = t.id
                 """)
             try await ClusterStatistics.rebuild(clusters: partIDs, connection: connection)
-            try await event(projectID, "split_by_user", clusterID, related: Array(partIDs.dropFirst()), actor: actor,
+            try await ClusterEvent.record(projectID: projectID, "split_by_user", clusterID, related: Array(partIDs.dropFirst()), actor: actor,
                             detail: ["parts": .number(String(parts)), "parent": parent.map { .number(String($0)) } ?? .null],
                             connection: connection)
             return partIDs
         }
         await assignments.invalidate(projectID: projectID)
         return newIDs
-    }
-
-    private func event(_ projectID: Int, _ kind: String, _ clusterID: Int, related: [Int] = [], actor: String,
-                       detail: [String: JSONValue] = [:], connection: PostgresConnection) async throws {
-        try await connection.query("""
-            INSERT INTO cluster_events (project_id, kind, cluster_id, related, actor, detail)
-            VALUES (\(projectID), \(kind), \(clusterID), \(related), \(actor), \(JSONValue.object(detail).serialized())::jsonb)
-            """)
     }
 }

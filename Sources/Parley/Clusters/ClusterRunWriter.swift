@@ -205,7 +205,7 @@ struct ClusterRunWriter {
                 WHERE id = \(id)
                 """)
             if !previous.active[pair.previous] {
-                try await event("reappeared", cluster: id, detail: ["similarity": .number(String(pair.similarity))],
+                try await ClusterEvent.record(projectID: projectID, runID: runID, "reappeared", id, detail: ["similarity": .number(String(pair.similarity))],
                                 connection: connection)
             }
         }
@@ -229,20 +229,20 @@ struct ClusterRunWriter {
         var splitPieces = Set<Int>()
         for split in outcome.splits {
             splitPieces.formUnion(split.current.dropFirst())
-            try await event("split", cluster: previous.ids[split.previous], related: split.current.map { ids[$0] },
+            try await ClusterEvent.record(projectID: projectID, runID: runID, "split", previous.ids[split.previous], related: split.current.map { ids[$0] },
                             connection: connection)
         }
         var mergedAway = Set<Int>()
         for merge in outcome.merges {
             mergedAway.formUnion(merge.previous.dropFirst())
-            try await event("merge", cluster: ids[merge.current], related: merge.previous.map { previous.ids[$0] },
+            try await ClusterEvent.record(projectID: projectID, runID: runID, "merge", ids[merge.current], related: merge.previous.map { previous.ids[$0] },
                             connection: connection)
         }
         for current in outcome.new where !splitPieces.contains(current) {
-            try await event("new", cluster: ids[current], connection: connection)
+            try await ClusterEvent.record(projectID: projectID, runID: runID, "new", ids[current], connection: connection)
         }
         for old in outcome.vanished where previous.active[old] && !mergedAway.contains(old) {
-            try await event("vanished", cluster: previous.ids[old], connection: connection)
+            try await ClusterEvent.record(projectID: projectID, runID: runID, "vanished", previous.ids[old], connection: connection)
         }
         let counts = [
             "matched": outcome.matched.count, "new": outcome.new.count,
@@ -252,17 +252,23 @@ struct ClusterRunWriter {
         return (ids, counts)
     }
 
-    private func event(_ kind: String, cluster: Int, related: [Int] = [], detail: [String: JSONValue] = [:],
-                       connection: PostgresConnection) async throws {
-        try await connection.query("""
-            INSERT INTO cluster_events (project_id, run_id, kind, cluster_id, related, detail)
-            VALUES (\(projectID), \(runID), \(kind), \(cluster), \(related), \(JSONValue.object(detail).serialized())::jsonb)
-            """)
-    }
-
     static func keywords(_ label: ClusterKeywords.Label) -> String {
         JSONValue.array(label.keywords.map {
             .object(["term": .string($0.term), "weight": .number(String(format: "%.4f", $0.weight))])
         }).serialized()
+    }
+}
+
+/// A row of a cluster's history (`cluster_events`), from a run (`runID`) or a person (`actor`).
+enum ClusterEvent {
+    static func record(projectID: Int, runID: Int? = nil, _ kind: String, _ clusterID: Int, related: [Int] = [],
+                       actor: String? = nil, detail: [String: JSONValue] = [:], connection: PostgresConnection)
+        async throws
+    {
+        try await connection.query("""
+            INSERT INTO cluster_events (project_id, run_id, kind, cluster_id, related, actor, detail)
+            VALUES (\(projectID), \(runID), \(kind), \(clusterID), \(related), \(actor),
+                    \(JSONValue.object(detail).serialized())::jsonb)
+            """)
     }
 }
