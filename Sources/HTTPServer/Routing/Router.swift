@@ -57,6 +57,14 @@ public struct Router: Sendable {
         on(.delete, path, bodyLimit: bodyLimit, handler: handler)
     }
 
+    /// Every registered route as (method, pattern), sorted by path then method: for documentation
+    /// checks (the OpenAPI test) and authorisation matrices.
+    public var registeredRoutes: [(method: HTTPMethod, path: String)] {
+        let all = staticRoutes.values.flatMap { $0 } + dynamicRoutes
+        return all.map { (method: $0.method, path: $0.pattern.description) }
+            .sorted { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }
+    }
+
     /// Appends a middleware; the first added is the outermost.
     public mutating func use(_ middleware: some Middleware) {
         middlewares.append(middleware)

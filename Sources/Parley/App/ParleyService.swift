@@ -26,6 +26,8 @@ public struct ParleyService: Sendable {
         let context = AppContext(configuration: configuration, database: database, logger: logger)
         let workers = (0..<max(1, count)).map { _ in Self.makeWorker(context: context) }
         let running = workers.map { worker in Task { try await worker.run() } }
+        let schedule = VersionJobs.startSchedule(context: context)
+        defer { schedule?.cancel() }
         await Self.catchUp(context: context)
         logger.notice("Parley workers are running", metadata: ["workers": "\(workers.count)"])
         _ = await TerminationSignal.wait()
@@ -60,11 +62,23 @@ public struct ParleyService: Sendable {
         IntentRoutes.register(on: &router, context: context)
         TriageRoutes.register(on: &router, context: context)
         ExportRoutes.register(on: &router, context: context)
+        VersionRoutes.register(on: &router, context: context)
+        ReplayRoutes.register(on: &router, context: context)
+        router.get("/api/openapi.json") { _ in
+            Response(status: .ok, headers: ["Content-Type": "application/json", "Cache-Control": "public, max-age=300"],
+                     body: .bytes(Array(OpenAPIDocument.json.utf8)))
+        }
         // The dashboard (HTML pages, sessions, static files); pages of later features register with `dashboard`.
         let dashboard = Dashboard(context: context)
         dashboard.register(on: &router)
         ClusterPages.register(on: &router, dashboard: dashboard)
         JobPages.register(on: &router, dashboard: dashboard)
+        IntentPages.register(on: &router, dashboard: dashboard)
+        TriagePages.register(on: &router, dashboard: dashboard)
+        ImportPages.register(on: &router, dashboard: dashboard)
+        SettingsPages.register(on: &router, dashboard: dashboard)
+        ComparePages.register(on: &router, dashboard: dashboard)
+        ReplayPages.register(on: &router, dashboard: dashboard)
         return router
     }
 
@@ -86,6 +100,8 @@ public struct ParleyService: Sendable {
         logger.notice("Parley is ready", metadata: ["url": "http://\(configuration.host):\(port)/", "database": "\(where_)"])
         let workers = (0..<configuration.workers).map { _ in Self.makeWorker(context: context) }
         let running = workers.map { worker in Task { try await worker.run() } }
+        let schedule = workers.isEmpty ? nil : VersionJobs.startSchedule(context: context)
+        defer { schedule?.cancel() }
         if !workers.isEmpty { await Self.catchUp(context: context) }
         let signal = await TerminationSignal.wait()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])

@@ -106,6 +106,12 @@ public struct NavigationItem: Sendable {
         NavigationItem(title: "Triage", path: "/triage", icon: """
             <path d="M4 13l3-8h10l3 8v6H4z"/><path d="M4 13h5l1 2h4l1-2h5"/>
             """, minimum: .viewer),
+        NavigationItem(title: "Compare", path: "/compare", icon: """
+            <path d="M12 3v18"/><path d="M4 8h5v9H4zM15 5h5v12h-5z"/>
+            """, minimum: .viewer),
+        NavigationItem(title: "Replays", path: "/replays", icon: """
+            <path d="M4 12a8 8 0 1 0 3-6.2"/><path d="M4 4v4h4"/><path d="M10 9l5 3-5 3z"/>
+            """, minimum: .viewer),
         NavigationItem(title: "Jobs", path: "/jobs", icon: """
             <path d="M3 12h4l3-7 4 14 3-7h4"/>
             """, minimum: .viewer),

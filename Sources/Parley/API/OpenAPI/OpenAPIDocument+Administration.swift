@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The administration routes.
+    static let administration: [APIOperation] = []
+}

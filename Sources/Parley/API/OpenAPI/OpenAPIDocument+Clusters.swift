@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The clusters routes.
+    static let clusters: [APIOperation] = []
+}

@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The conversations routes.
+    static let conversations: [APIOperation] = []
+}

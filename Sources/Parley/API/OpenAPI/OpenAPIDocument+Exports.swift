@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The exports routes.
+    static let exports: [APIOperation] = []
+}

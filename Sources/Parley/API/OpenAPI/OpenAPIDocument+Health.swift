@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The health routes.
+    static let health: [APIOperation] = []
+}

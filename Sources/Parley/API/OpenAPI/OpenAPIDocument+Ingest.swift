@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The ingest routes.
+    static let ingest: [APIOperation] = []
+}

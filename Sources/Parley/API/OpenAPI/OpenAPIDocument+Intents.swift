@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The intents routes.
+    static let intents: [APIOperation] = []
+}

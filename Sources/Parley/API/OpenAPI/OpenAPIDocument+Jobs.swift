@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The jobs routes.
+    static let jobs: [APIOperation] = []
+}

@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The replays routes.
+    static let replays: [APIOperation] = []
+}

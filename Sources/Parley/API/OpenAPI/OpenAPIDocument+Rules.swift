@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The rules routes.
+    static let rules: [APIOperation] = []
+}

@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The triage routes.
+    static let triage: [APIOperation] = []
+}

@@ -1,0 +1,4 @@
+extension OpenAPIDocument {
+    /// The versions routes.
+    static let versions: [APIOperation] = []
+}
