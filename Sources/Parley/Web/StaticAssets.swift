@@ -33,9 +33,18 @@ public struct StaticAssets: Sendable {
         return "/static/\(name)?v=\(fingerprint)"
     }
 
-    /// What templates see as `assets`.
-    var templateValues: [String: String] {
-        ["css": url("app.css"), "js": url("app.js"), "icon": url("favicon.svg")]
+    /// What templates see as `assets`: `styles` and `scripts` are every `.css` and `.js` file of `Public/`
+    /// (`app.css` and `app.js` first, then by name), so a feature adds its own file rather than editing `app.*`.
+    var templateValues: [String: Any] {
+        ["styles": files(ending: ".css", first: "app.css").map { ["url": url($0)] },
+         "scripts": files(ending: ".js", first: "app.js").map { ["url": url($0)] },
+         "icon": url("favicon.svg")]
+    }
+
+    private func files(ending suffix: String, first: String) -> [String] {
+        fingerprints.keys.filter { $0.hasSuffix(suffix) }.sorted { a, b in
+            a == first || (b != first && a < b)
+        }
     }
 
     /// Serves `/static/*` for requests no route answered.
