@@ -4,7 +4,8 @@
 # test-artifacts/screenshots. The service and its database are stopped on every exit, failures included.
 #
 # Needs Debian's chromium and chromium-driver and a Python with selenium (scripts/deps.sh installs all three).
-# Environment: SWIFT, SWIFT_BUILD_FLAGS (e.g. "--scratch-path .build-x"), PARLEY_BROWSER_VENV, BROWSER_PORT.
+# Environment: SWIFT, SWIFT_BUILD_FLAGS (e.g. "--scratch-path .build-x"), PARLEY_BROWSER_VENV, BROWSER_PORT,
+# BROWSER_TESTS (a file pattern such as "test_triage*.py"; default all), ARTIFACTS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -10,7 +10,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 def main():
     started = time.time()
-    suite = unittest.defaultTestLoader.discover(os.path.dirname(os.path.abspath(__file__)), pattern="test_*.py")
+    # BROWSER_TESTS narrows the run to some files, e.g. "test_triage*.py" (default: all).
+    pattern = os.environ.get("BROWSER_TESTS", "test_*.py")
+    suite = unittest.defaultTestLoader.discover(os.path.dirname(os.path.abspath(__file__)), pattern=pattern)
     result = unittest.TextTestRunner(verbosity=2, failfast=False).run(suite)
     failed = len(result.failures) + len(result.errors)
     passed = result.testsRun - failed - len(result.skipped)
