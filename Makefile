@@ -6,7 +6,7 @@ SWIFT ?= swift
 PARLEY_HOME ?= $(CURDIR)/.parley
 export PARLEY_MODELS ?= $(HOME)/.cache/parley/models
 
-.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster bench-triage eval-text
+.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster bench-triage bench-pages eval-text
 
 ## deps: install the Debian packages Parley needs (only those missing)
 deps:
@@ -66,6 +66,10 @@ bench-cluster:
 ## bench-triage: triage API latency (list, filters, take-next, bulk) at 100,000 items
 bench-triage:
 	@scripts/bench-triage.sh
+
+## bench-pages: server time of every main page and API list at 1,000,000 conversations (p50/p95 of 200 requests)
+bench-pages:
+	@scripts/bench-pages.sh
 
 ## eval-cluster: clustering quality (NMI, ARI, ACC) on Banking77 and HWU64
 eval-cluster:
