@@ -42,6 +42,7 @@ public struct AppContext: Sendable {
             ClusterNamingJob(settings: configuration.llm),
             IntentTrainJob(provider: embedders, classifications: intentClassifications),
             IntentClassifyJob(provider: embedders, classifications: intentClassifications),
+            ImportJob(home: configuration.home, limits: configuration.ingestLimits),
         ] + FlagJobs.handlers(configuration: configuration) + VersionJobs.handlers(configuration: configuration)
             + ReplayJobs.handlers(configuration: configuration)
     }

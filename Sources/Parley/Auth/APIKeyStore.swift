@@ -82,6 +82,33 @@ public final class APIKeyStore: Sendable {
         return result.affectedRows > 0
     }
 
+    /// A key as the settings page lists it (never its secret).
+    public struct Listed: Sendable, Equatable {
+        public var id: Int
+        public var name: String
+        /// The visible start of the key (`prl_ab12cd34`).
+        public var prefix: String
+        public var scopes: [String]
+        public var createdAt: Date
+        /// When the key last authenticated a request; refreshed at most once per `cacheLifetime` per instance.
+        public var lastUsedAt: Date?
+        public var revokedAt: Date?
+    }
+
+    /// The keys of a project, active ones first, newest first.
+    public func list(projectID: Int, includeRevoked: Bool = true) async throws -> [Listed] {
+        try await pool.query("""
+            SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys
+            WHERE project_id = \(projectID) AND (\(includeRevoked) OR revoked_at IS NULL)
+            ORDER BY revoked_at IS NOT NULL, id DESC
+            """).map { row in
+            let (id, name, prefix, scopes, created, lastUsed, revoked) =
+                try row.decode((Int, String, String, [String], Date, Date?, Date?).self)
+            return Listed(id: id, name: name, prefix: prefix, scopes: scopes, createdAt: created, lastUsedAt: lastUsed,
+                          revokedAt: revoked)
+        }
+    }
+
     static func digest(_ key: String) -> Data {
         var hasher = SHA256()
         hasher.update(Array(key.utf8))

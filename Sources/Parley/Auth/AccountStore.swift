@@ -109,6 +109,65 @@ public struct AccountStore: Sendable {
         return result
     }
 
+    /// A member of a project as the settings page lists them.
+    public struct Member: Sendable, Equatable {
+        public var user: User
+        public var role: Role
+        public var since: Date
+        public var lastLogin: Date?
+        public var disabled: Bool
+    }
+
+    /// The members of a project with their roles, by email.
+    public func members(projectID: Int) async throws -> [Member] {
+        try await pool.query("""
+            SELECT u.id, u.email, u.display_name, m.role, m.created_at, u.last_login_at, u.disabled_at IS NOT NULL
+            FROM project_memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.project_id = \(projectID) ORDER BY lower(u.email)
+            """).map { row in
+            let (id, email, name, role, since, lastLogin, disabled) =
+                try row.decode((Int, String, String, String, Date, Date?, Bool).self)
+            return Member(user: User(id: id, email: email, displayName: name), role: Role(rawValue: role) ?? .viewer,
+                          since: since, lastLogin: lastLogin, disabled: disabled)
+        }
+    }
+
+    /// Changes a member's role, or removes them from the project when `role` is nil; never leaves the project
+    /// without an admin.
+    ///
+    /// The project's admin memberships are locked first, so two admins demoting each other at the same moment
+    /// cannot both succeed.
+    /// - Returns: false when the user is not a member of the project.
+    /// - Throws: `AccountError` (`isLastAdmin`) when the change would remove the project's last admin.
+    @discardableResult
+    public func changeMembership(userID: Int, projectID: Int, to role: Role?) async throws -> Bool {
+        try await pool.withTransaction { connection in
+            let admins = try await connection.query("""
+                SELECT user_id FROM project_memberships WHERE project_id = \(projectID) AND role = 'admin'
+                ORDER BY user_id FOR UPDATE
+                """).map { try $0.decode(0, as: Int.self) }
+            if admins == [userID], role != .admin {
+                throw AccountError(.lastAdmin, "a project needs at least one admin: make someone else admin first")
+            }
+            let changed: Int
+            if let role {
+                changed = try await connection.query("""
+                    UPDATE project_memberships SET role = \(role.rawValue)
+                    WHERE project_id = \(projectID) AND user_id = \(userID)
+                    """).affectedRows
+            } else {
+                changed = try await connection.query("""
+                    DELETE FROM project_memberships WHERE project_id = \(projectID) AND user_id = \(userID)
+                    """).affectedRows
+                // Sessions showing this project move to none (they pick another membership at the next page).
+                try await connection.query("""
+                    UPDATE sessions SET project_id = NULL WHERE user_id = \(userID) AND project_id = \(projectID)
+                    """)
+            }
+            return changed > 0
+        }
+    }
+
     /// The user whose email and password match, else nil.
     ///
     /// An unknown email costs the same hash as a wrong password, so timing does not reveal which accounts
@@ -152,7 +211,7 @@ public struct AccountStore: Sendable {
 
 /// Why an account could not be created or changed.
 public struct AccountError: Error, Sendable, CustomStringConvertible {
-    enum Code: Sendable { case invalidEmail, invalidPassword, invalidName, emailTaken }
+    enum Code: Sendable { case invalidEmail, invalidPassword, invalidName, emailTaken, lastAdmin }
     let code: Code
     /// What went wrong, in words for the operator.
     public let message: String
@@ -164,5 +223,7 @@ public struct AccountError: Error, Sendable, CustomStringConvertible {
 
     /// Whether the email belongs to another user already.
     public var isEmailTaken: Bool { code == .emailTaken }
+    /// Whether the change would leave a project without an admin.
+    public var isLastAdmin: Bool { code == .lastAdmin }
     public var description: String { message }
 }
