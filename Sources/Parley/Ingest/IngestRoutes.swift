@@ -16,6 +16,7 @@ enum IngestRoutes {
         router.get("/api/v1/conversations/:id") { request in
             try await show(request, context)
         }
+        ConversationListRoutes.register(on: &router, context: context)
     }
 
     /// The response of a batch: one result per conversation, in order, and counts.

@@ -17,9 +17,12 @@ enum ConversationPages {
                                                  after: ConversationCursor(query["after"]), limit: pageSize)
             let models = try await browser.distinctValues(of: "model", projectID: page.projectID)
             let prompts = try await browser.distinctValues(of: "prompt_version", projectID: page.projectID)
+            let choices = try await browser.choices(projectID: page.projectID)
             let base = "/conversations?" + (filter.queryString.isEmpty ? "" : filter.queryString + "&")
+            let redactor = page.role < .reviewer ? PIIRedactor() : nil
             var values: [String: Any] = [
-                "filter": ["q": filter.search, "from": filter.from, "to": filter.to],
+                "filter": ["q": filter.search, "from": filter.from, "to": filter.to, "model": filter.model,
+                           "prompt": filter.promptVersion, "meta": filter.metadata],
                 "isFiltered": !filter.isEmpty,
                 "isSearch": !filter.search.isEmpty,
                 "models": options(models, selected: filter.model),
@@ -27,9 +30,16 @@ enum ConversationPages {
                 "feedbackChoices": ConversationFilter.feedbackChoices.map { value, title in
                     ["value": value, "title": title, "selected": value == filter.feedback] as [String: Any]
                 },
-                "rows": listing.rows.map(row),
+                "rows": listing.rows.map { row($0, redactor: redactor) },
                 "isEmpty": listing.rows.isEmpty,
+                "activeFilters": activeFilters(filter, choices: choices, redactor: redactor),
             ]
+            for (key, value) in filterChoices(filter, choices: choices, page: page, redactor: redactor) {
+                values[key] = value
+            }
+            // A replay set keeps the search, model, prompt and dates; say so when other filters narrow the list.
+            values["freezeLeavesOut"] = !filter.feedback.isEmpty || !filter.intent.isEmpty || !filter.cluster.isEmpty
+                || !filter.flag.isEmpty || !filter.metadata.isEmpty
             if listing.hasOlder, let last = listing.rows.last { values["olderURL"] = base + "before=" + last.cursor.text }
             if listing.hasNewer, let first = listing.rows.first { values["newerURL"] = base + "after=" + first.cursor.text }
             if listing.hasNewer { values["newestURL"] = filter.queryString.isEmpty ? "/conversations" : "/conversations?" + filter.queryString }
@@ -76,8 +86,12 @@ enum ConversationPages {
         }
     }
 
-    /// Template values for a list row.
+    /// Template values for a list row; cluster names go through `redactor` (viewers see placeholders for PII).
     static func row(_ summary: ConversationBrowser.Summary) -> [String: Any] {
+        row(summary, redactor: nil)
+    }
+
+    static func row(_ summary: ConversationBrowser.Summary, redactor: PIIRedactor?) -> [String: Any] {
         var values: [String: Any] = [
             "id": summary.id, "externalID": summary.externalID, "model": summary.model ?? "",
             "promptVersion": summary.promptVersion ?? "", "messageCount": summary.messageCount,
@@ -86,6 +100,26 @@ enum ConversationPages {
         ]
         if let thumb = summary.thumb { values[thumb > 0 ? "thumbUp" : "thumbDown"] = true }
         if let rating = summary.rating { values["rating"] = rating }
+        if let intent = summary.intent {
+            values["intent"] = present([
+                "filterValue": intent.intentID.map(String.init) ?? "none", "name": intent.name ?? "Unrecognized",
+                "unrecognized": intent.intentID == nil ? true : nil,
+                "confidence": String(format: "%.0f%%", intent.confidence * 100),
+            ])
+        }
+        if let cluster = summary.cluster, let id = cluster.clusterID {
+            let name = cluster.name.map { redactor?.redact($0) ?? $0 }
+            values["cluster"] = present(["id": id, "name": name?.isEmpty == false ? name : "Cluster \(id)",
+                                         "outlier": cluster.isOutlier ? true : nil])
+        }
+        if summary.flagCount > 0 {
+            values["flags"] = present([
+                "count": summary.flagCount == 1 ? "1 flag" : "\(Format.number(summary.flagCount)) flags",
+                "severity": summary.severity ?? "low",
+                "triage": summary.triageStatus.map { $0.replacingOccurrences(of: "_", with: " ") },
+            ])
+        }
+        values["hasSignals"] = values["intent"] != nil || values["cluster"] != nil || values["flags"] != nil
         return values
     }
 
