@@ -69,7 +69,8 @@
         body.set('action', 'dry-run');
         results.classList.add('loading');
         button.disabled = true;
-        fetch(form.action, {
+        // The form's "action" attribute: form.action would be the submit buttons named "action".
+        fetch(form.getAttribute('action'), {
           method: 'POST', credentials: 'same-origin', body: body,
           headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }
         }).then(function (response) {

@@ -90,7 +90,7 @@ struct RuleEditor: Sendable {
         let evaluated = result["evaluated"]?.intValue ?? 0
         let matched = result["matched"]?.intValue ?? 0
         let seconds = result["seconds"]?.doubleValue ?? 0
-        let examples = (result["examples"]?.arrayValue ?? []).compactMap(\.objectValue).map { example -> [String: Any] in
+        let examples = (result["examples"]?.arrayValue ?? []).prefix(10).compactMap(\.objectValue).map { example -> [String: Any] in
             let excerpts = (example["spans"]?.arrayValue ?? []).compactMap { span -> [String: String]? in
                 guard let excerpt = span["excerpt"]?.stringValue, !excerpt.isEmpty else { return nil }
                 return ["excerpt": excerpt, "kind": span["kind"]?.stringValue ?? ""]

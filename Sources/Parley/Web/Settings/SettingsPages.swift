@@ -68,11 +68,11 @@ enum SettingsPages {
             ["name": "Ingest limits",
              "value": "\(Format.number(limits.maxConversationsPerRequest)) conversations per request · "
                 + "\(Format.number(limits.maxMessages)) messages · \(ImportView.bytes(limits.maxMessageBytes)) per message",
-             "variable": "PARLEY_MAX_*"],
+             "variable": "PARLEY_MAX_BATCH, PARLEY_MAX_MESSAGES, PARLEY_MAX_MESSAGE_BYTES"],
             ["name": "Sessions",
              "value": "sign out after \(Int(SessionStore.seconds(web.sessionIdleTimeout) / 3600)) h idle, "
                 + "\(Int(SessionStore.seconds(web.sessionLifetime) / 86_400)) days at most",
-             "variable": "PARLEY_SESSION_*"],
+             "variable": "PARLEY_SESSION_IDLE_MINUTES, PARLEY_SESSION_MAX_HOURS"],
             ["name": "Background workers", "value": "\(configuration.workers) in this instance", "variable": "PARLEY_WORKERS"],
         ]
     }
