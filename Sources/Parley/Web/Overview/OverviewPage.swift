@@ -16,6 +16,7 @@ enum OverviewPage {
             let bars = SVGChart.bars(
                 zip(stats.days, perDay).map { SVGChart.Point(Format.day($0.date), Double($1)) },
                 title: "Conversations per day, last \(days) days", labelEvery: 5, unit: "conversations")
+            let drift = try await driftValues(page: page)
             let rated = stats.thumbsUp + stats.thumbsDown
             let change: String = {
                 guard stats.previousDay > 0 else { return stats.lastDay > 0 ? "new today" : "none yet" }
@@ -38,7 +39,7 @@ enum OverviewPage {
                  "note": "distinct user ids in \(days) days",
                  "sparkHtml": SVGChart.sparkline(stats.days.map { Double($0.users) }, title: "Distinct users per day")],
             ]
-            let values: [String: Any] = [
+            var values: [String: Any] = [
                 "days": days,
                 "isEmpty": stats.allTime == 0,
                 "allTime": Format.number(stats.allTime),
@@ -51,8 +52,28 @@ enum OverviewPage {
                 "pending": stats.pending.map { ["kind": $0.kind == "embed" ? "embedding" : "search indexing",
                                                 "count": Format.number($0.count)] },
             ]
+            for (key, value) in drift { values[key] = value }
             return try page.render("overview", values)
         }
+    }
+
+    /// The open drift alerts (issue 10): the newest three, and how many there are.
+    static func driftValues(page: Page) async throws -> [String: Any] {
+        let open = try await DriftAlerts(pool: page.pool).list(projectID: page.projectID, status: "open", limit: 4)
+        guard !open.isEmpty else { return ["hasDrift": false] }
+        var count = open.count
+        if count > 3 {
+            count = try await page.pool.query("""
+                SELECT count(*) FROM drift_alerts WHERE project_id = \(page.projectID) AND status = 'open'
+                """).first?.decode(0, as: Int.self) ?? count
+        }
+        return [
+            "hasDrift": true, "driftCount": count, "driftPlural": count != 1,
+            "driftAlerts": open.prefix(3).map { alert in
+                ["id": alert.id, "metric": alert.metric.title, "model": alert.model, "summary": alert.summary,
+                 "day": Format.day(alert.day)] as [String: Any]
+            },
+        ]
     }
 
     static func shares(_ rows: [(name: String, count: Int)], total: Int) -> [[String: Any]] {
