@@ -55,6 +55,7 @@ export PARLEY_PASSWORD_ITERATIONS=20000 PARLEY_WORKERS=1 PARLEY_EMBEDDER=${PARLE
 demo_output=$("$bin" demo)
 api_key=$(sed -n "s/^API key for project 'demo': //p" <<<"$demo_output")
 [[ -n "$api_key" ]] || fail "parley demo printed no API key: $demo_output"
+export PARLEY_API_KEY="$api_key"
 
 "$bin" serve >"$log" 2>&1 &
 server=$!

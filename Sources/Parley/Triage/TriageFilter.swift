@@ -28,6 +28,8 @@ struct TriageFilter: Sendable, Equatable {
     var reviewers: [String] = []
     var from: Date?
     var to: Date?
+    /// Only these items (the dashboard's selection); not a field of the API's filters.
+    var ids: [Int] = []
 
     static let fields = ["status", "assignee", "severity", "rule", "detector", "model", "prompt_version", "cluster", "label",
                          "reviewer", "from", "to"]
@@ -113,6 +115,7 @@ struct TriageFilter: Sendable, Equatable {
     /// The SQL condition on `t` (triage_items) and `c` (its conversation) for a project.
     func conditions(projectID: Int) -> PostgresQuery {
         var parts: [PostgresQuery] = ["t.project_id = \(projectID)"]
+        if !ids.isEmpty { parts.append("t.id = ANY(\(ids))") }
         if !statuses.isEmpty { parts.append(oneOf("t.status", statuses.map(\.rawValue))) }
         if !assignees.isEmpty {
             let named = assignees.filter { !$0.isEmpty }
