@@ -71,7 +71,8 @@ enum ReplayPages {
                      "note": set.labels.isEmpty ? "none yet: upload results below" : "\(set.labels.count) label\(set.labels.count == 1 ? "" : "s"): "
                         + set.labels.prefix(3).joined(separator: ", ") + (set.labels.count > 3 ? "…" : "")],
                     ["label": "Verdicts", "value": Format.number(decided),
-                     "note": set.variants == 0 ? "waiting for answers to compare" : "\(Format.percent(decided, of: set.variants)) of the comparisons"],
+                     "note": set.variants == 0 ? "waiting for answers to compare"
+                        : "on \(Format.number(set.variants)) comparison\(set.variants == 1 ? "" : "s") of original and new answer"],
                     ["label": "Win rate", "value": leader.map { ReplayPresenter.percent($0.rate) } ?? "–",
                      "note": leader.map { "\($0.label) · 95% interval \(ReplayPresenter.interval($0))" } ?? "no verdicts yet"],
                 ] as [[String: Any]],

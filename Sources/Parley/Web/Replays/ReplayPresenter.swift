@@ -78,9 +78,9 @@ enum ReplayPresenter {
     }
 
     /// Horizontal bars of each label's 95 % interval on a 0–100 % axis, a dot at the rate and a line at 50 %.
-    static func intervalChart(_ rates: [WinRate], width: Int = 720) -> HTML {
+    static func intervalChart(_ rates: [WinRate], width: Int = 1040) -> HTML {
         let shown = rates.filter { $0.rate != nil }
-        let left = 170.0, right = 120.0, top = 24.0, row = 34.0
+        let left = 200.0, right = 150.0, top = 24.0, row = 34.0
         let height = top + row * Double(max(shown.count, 1)) + 8
         let plot = Double(width) - left - right
         func x(_ share: Double) -> String { String(format: "%.1f", left + plot * share) }
