@@ -230,11 +230,6 @@ class Dashboard(unittest.TestCase):
         self.open("/no/such/page")
         self.assertIn("Page not found", self.wait_for("h1").text)
         self.screenshot("08-not-found")
-        self.open("/intents")
-        self.assertIn("coming soon", self.wait_for(".empty-state h2").text)
-        active = self.driver.find_element(By.CSS_SELECTOR, ".main-nav a.active")
-        self.assertEqual(active.text, "Intents")
-        self.screenshot("09-coming-soon")
 
     def test_09_form_without_csrf_token_is_refused(self):
         cookie = "parley_session=" + self.driver.get_cookie("parley_session")["value"]

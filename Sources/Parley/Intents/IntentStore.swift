@@ -112,6 +112,24 @@ struct IntentStore: Sendable {
         try await pool.query("SELECT 1 FROM intents WHERE project_id = \(projectID) AND id = \(intentID)").first != nil
     }
 
+    /// Stores human labels (`intent` nil = out of scope); the latest label of a conversation wins. Conversations of
+    /// other projects are ignored. Returns how many labels were stored.
+    ///
+    /// The same statement as `POST /api/v1/intents/labels`, for the dashboard's labelling screen.
+    @discardableResult
+    func storeLabels(projectID: Int, conversations: [Int], intents: [Int?], actor: String, source: String)
+        async throws -> Int
+    {
+        try await pool.query("""
+            INSERT INTO intent_labels (conversation_id, project_id, intent_id, actor, source)
+            SELECT t.id, \(projectID), t.intent, \(actor), \(source) FROM unnest(\(conversations), \(intents)) AS t(id, intent)
+            WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = t.id AND c.project_id = \(projectID))
+              AND (t.intent IS NULL OR EXISTS (SELECT 1 FROM intents i WHERE i.id = t.intent AND i.project_id = \(projectID)))
+            ON CONFLICT (conversation_id) DO UPDATE SET intent_id = EXCLUDED.intent_id, actor = EXCLUDED.actor,
+                source = EXCLUDED.source, created_at = now()
+            """).affectedRows
+    }
+
     private func execute(_ query: PostgresQuery, _ connection: PostgresConnection?) async throws -> PostgresResult {
         if let connection { return try await connection.query(query) }
         return try await pool.query(query)

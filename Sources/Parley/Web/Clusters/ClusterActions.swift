@@ -1,7 +1,8 @@
 import Foundation
 import HTTPServer
 
-/// The forms of the clusters pages (reviewers and admins): start a run, rename, pin, merge, split.
+/// The forms of the clusters pages (reviewers and admins): start a run, rename, pin, merge, split, promote to an
+/// intent; and the fine-tuning export of one cluster for signed-in users (the `/api` exports need an API key).
 ///
 /// Each answers with a redirect and a flash message; a refused edit (too few members to split, a cluster that
 /// is gone) is a flash error on the page, never an error page.
@@ -65,6 +66,53 @@ enum ClusterActions {
                 try await edits.merge(projectID: page.projectID, into: id, others: others, actor: page.user.email)
                 return "Merged " + others.map { "#\($0)" }.joined(separator: ", ") + " into this cluster."
             }
+        }
+
+        router.page(post: "/clusters/:id/promote", minimum: .reviewer, in: dashboard) { page in
+            let id = try clusterID(page)
+            let name = (page.form["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard name.count <= 200 else {
+                return try await page.redirect(to: "/clusters/\(id)", flash: .init("error", "Names are at most 200 characters."))
+            }
+            let intent: Int
+            do {
+                intent = try await IntentRoutes.promote(projectID: page.projectID, clusterID: id,
+                                                        name: name.isEmpty ? nil : name,
+                                                        store: IntentStore(pool: page.pool), pool: page.pool)
+            } catch let problem as Problem where problem.status == .notFound {
+                throw WebError.notFound("cluster")
+            } catch let problem as Problem where problem.status == .conflict {
+                return try await page.redirect(to: "/clusters/\(id)", flash: .init(
+                    "error", (problem.detail ?? "That intent exists already.") + " Choose another name."))
+            }
+            return try await page.redirect(to: "/intents/\(intent)", flash: .init(
+                "success", "Promoted cluster #\(id) to an intent: its representative conversations are the examples. "
+                    + "Train the intents to recognise it."))
+        }
+
+        // Viewers may export what they may see: the cluster's size is checked as for its page.
+        router.page(get: "/clusters/:id/export.jsonl", minimum: .viewer, in: dashboard) { page in
+            let id = try clusterID(page)
+            guard let size = try await page.pool.query("""
+                SELECT size FROM clusters WHERE project_id = \(page.projectID) AND id = \(id) AND status = 'active' AND level = 0
+                """).first?.decode(0, as: Int.self), page.maySeeCluster(size: size) else { throw WebError.notFound("cluster") }
+            var filter = ExportFilter()
+            filter.clusters = [id]
+            let pager = ExportPager(pool: page.pool, projectID: page.projectID, filter: filter)
+            var response = Response.stream(contentType: "application/x-ndjson") { writer in
+                try await pager.forEachPage { rows in
+                    var out: [UInt8] = []
+                    for row in rows {
+                        guard let line = TrainingExamples.fineTuneLine(row) else { continue }
+                        line.write(to: &out)
+                        out.append(0x0A)
+                    }
+                    try await writer.write(out)
+                }
+            }
+            response.headers.add(name: "Content-Disposition", value: "attachment; filename=\"cluster-\(id)-finetune.jsonl\"")
+            response.headers.add(name: "Cache-Control", value: "no-store")
+            return response
         }
 
         router.page(post: "/clusters/:id/split", minimum: .reviewer, in: dashboard) { page in

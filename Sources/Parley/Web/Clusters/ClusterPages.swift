@@ -79,10 +79,29 @@ enum ClusterPages {
                 values["mergeChoices"] = choices
                 values["hasMergeChoices"] = !choices.isEmpty
             }
+            if detail.cluster.level == 0 {
+                values["use"] = try await useValues(detail.cluster, page: page, name: values["cluster"])
+            }
             return try page.render("cluster", values)
         }
 
         ClusterActions.register(on: &router, dashboard: dashboard)
+    }
+
+    /// The "Use this cluster" card and the export menu of a leaf: promotion to an intent (with the intents already
+    /// promoted from it), a replay, and the exports filtered to the cluster.
+    static func useValues(_ node: ClusterQueries.Node, page: Page, name cluster: Any?) async throws -> [String: Any] {
+        // The name as the page shows it (redacted for viewers).
+        let shown = (cluster as? [String: Any])?["name"] as? String ?? node.name
+        let promoted = try await IntentPageData(pool: page.pool).intents(fromCluster: node.id, projectID: page.projectID)
+        return [
+            "intentName": String(node.name.prefix(200)),
+            "replayName": String("Cluster \(shown)".prefix(200)),
+            "promoted": promoted.map { ["id": $0.id, "name": $0.name] as [String: Any] },
+            "isPromoted": !promoted.isEmpty,
+            "exportURL": "/clusters/\(node.id)/export.jsonl",
+            "apiExports": ["finetune.jsonl", "dpo.jsonl", "conversations.csv"].map { "/api/v1/exports/\($0)?cluster=\(node.id)" },
+        ]
     }
 
     /// The smallest cluster this user may see (0 for reviewers and admins).

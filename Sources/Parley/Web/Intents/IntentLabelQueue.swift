@@ -1,0 +1,119 @@
+import Foundation
+import Postgres
+
+/// The conversations waiting for a human intent label, least confident first.
+///
+/// Unlabelled conversations are ordered by the active model's confidence (those not classified yet first, then
+/// the least confident), then by id. The screen walks this order with a keyset cursor, so a skipped conversation
+/// is not shown again until the reviewer reaches the end of the queue and starts over.
+struct IntentLabelQueue: Sendable {
+    let pool: PostgresPool
+
+    /// Which part of the queue: every unlabelled conversation, those predicted as one intent, or the unrecognized.
+    enum Scope: Sendable, Equatable {
+        case all
+        case intent(Int)
+        case unrecognized
+
+        init(_ text: String?) {
+            switch text {
+            case "none"?: self = .unrecognized
+            case let text?: self = Int(text).map { .intent($0) } ?? .all
+            case nil: self = .all
+            }
+        }
+
+        /// The `intent` query value (nil for all).
+        var queryValue: String? {
+            switch self {
+            case .all: nil
+            case .intent(let id): String(id)
+            case .unrecognized: "none"
+            }
+        }
+    }
+
+    /// A position in the queue: the sort key (confidence, -1 when unclassified) and the conversation id.
+    struct Cursor: Sendable, Equatable {
+        var key: Float
+        var id: Int
+
+        /// `0.4312:123`.
+        init?(_ text: String?) {
+            guard let text, let colon = text.firstIndex(of: ":"), let key = Float(text[..<colon]), key.isFinite,
+                  let id = Int(text[text.index(after: colon)...]), id > 0 else { return nil }
+            self.key = key
+            self.id = id
+        }
+
+        init(key: Float, id: Int) {
+            self.key = key
+            self.id = id
+        }
+
+        /// Swift prints the shortest text that reads back as the same `Float`, so the cursor is exact.
+        var text: String { "\(key):\(id)" }
+    }
+
+    /// The conversation to label.
+    struct Item: Sendable {
+        var id: Int
+        var externalID: String
+        var messages: JSONValue
+        var startedAt: Date
+        var model: String?
+        /// The predicted intent (nil = unrecognized), when classified.
+        var predicted: Int?
+        var confidence: Double?
+        var isClassified: Bool
+        var cursor: Cursor
+    }
+
+    /// The first conversation after `cursor` (from the start without one).
+    func next(projectID: Int, scope: Scope, after cursor: Cursor?) async throws -> Item? {
+        let position = cursor ?? Cursor(key: -2, id: 0)
+        return try await pool.query("""
+            SELECT c.id, c.external_id, c.messages::text, c.started_at, c.model, i.intent_id, i.confidence::float8,
+                   i.conversation_id IS NOT NULL, coalesce(i.confidence, -1)::float4 AS key
+            FROM conversations c LEFT JOIN conversation_intents i ON i.conversation_id = c.id
+            WHERE c.project_id = \(projectID)
+              AND NOT EXISTS (SELECT 1 FROM intent_labels l WHERE l.conversation_id = c.id)
+              AND \(condition(scope))
+              AND (coalesce(i.confidence, -1)::float4, c.id) > (\(position.key), \(position.id))
+            ORDER BY coalesce(i.confidence, -1)::float4, c.id LIMIT 1
+            """).first.map { row in
+            let (id, external, messages, started, model, predicted, confidence, classified, key) =
+                try row.decode((Int, String, String, Date, String?, Int?, Double?, Bool, Float).self)
+            return Item(id: id, externalID: external, messages: (try? JSONParser.parse(messages)) ?? .array([]),
+                        startedAt: started, model: model, predicted: predicted, confidence: confidence,
+                        isClassified: classified, cursor: Cursor(key: key, id: id))
+        }
+    }
+
+    /// Unlabelled conversations in `scope`.
+    func remaining(projectID: Int, scope: Scope) async throws -> Int {
+        try await pool.query("""
+            SELECT count(*) FROM conversations c LEFT JOIN conversation_intents i ON i.conversation_id = c.id
+            WHERE c.project_id = \(projectID)
+              AND NOT EXISTS (SELECT 1 FROM intent_labels l WHERE l.conversation_id = c.id)
+              AND \(condition(scope))
+            """).first?.decode(0, as: Int.self) ?? 0
+    }
+
+    /// The position of conversation `id` in the queue (to continue after it), nil when it is not in the project.
+    func cursor(of id: Int, projectID: Int) async throws -> Cursor? {
+        try await pool.query("""
+            SELECT coalesce(i.confidence, -1)::float4 FROM conversations c
+            LEFT JOIN conversation_intents i ON i.conversation_id = c.id
+            WHERE c.project_id = \(projectID) AND c.id = \(id)
+            """).first.map { Cursor(key: try $0.decode(0, as: Float.self), id: id) }
+    }
+
+    private func condition(_ scope: Scope) -> PostgresQuery {
+        switch scope {
+        case .all: "true"
+        case .intent(let id): "i.intent_id = \(id)"
+        case .unrecognized: "i.conversation_id IS NOT NULL AND i.intent_id IS NULL"
+        }
+    }
+}
