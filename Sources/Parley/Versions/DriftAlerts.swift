@@ -59,7 +59,7 @@ struct DriftAlerts: Sendable {
                     WHERE NOT EXISTS (
                         SELECT 1 FROM drift_alerts WHERE project_id = \(projectID) AND model = \(finding.model)
                           AND metric = \(finding.metric.rawValue)
-                          AND day BETWEEN \(day)::date - \(Self.sameChangeDays) AND \(day)::date + \(Self.sameChangeDays))
+                          AND day BETWEEN \(day)::date - \(Int32(Self.sameChangeDays)) AND \(day)::date + \(Int32(Self.sameChangeDays)))
                     RETURNING id
                     """).first?.decode(0, as: Int.self) else { continue }
                 created.append(id)
