@@ -18,8 +18,12 @@ enum ComparePages {
                 "pickers": [picker("a", "A", a.side, models: models, prompts: prompts),
                             picker("b", "B", b.side, models: models, prompts: prompts)],
                 "suggestions": try await suggestions(page: page),
-                "openAlerts": try await DriftAlerts(pool: page.pool).list(projectID: page.projectID, status: "open", limit: 100).count,
             ]
+            let open = try await page.pool.query("""
+                SELECT count(*) FROM drift_alerts WHERE project_id = \(page.projectID) AND status = 'open'
+                """).first?.decode(0, as: Int.self) ?? 0
+            values["openAlerts"] = Format.number(open)
+            values["hasOpenAlerts"] = open > 0
             let chosen = query.pairs.contains { $0.name.hasPrefix("a.") || $0.name.hasPrefix("b.") }
             let errors = a.errors + b.errors
             if !errors.isEmpty {
