@@ -81,10 +81,12 @@ import FoundationNetworking
         // Another project's intent and conversation: never reachable from this one.
         let other = try await ProjectStore(pool: pool).ensure(slug: "other")
         let foreign = try await IntentStore(pool: pool).create(projectID: other, name: "Foreign", description: "")
-        let foreignConversation = try await pool.query("""
-            INSERT INTO conversations (project_id, external_id, messages, started_at)
-            VALUES (\(other), 'foreign-1', '[{"role": "user", "content": "hello"}]'::jsonb, now()) RETURNING id
-            """).first!.decode(0, as: Int.self)
+        let otherKey = try await dashboard.app.context.apiKeys.create(projectID: other).key
+        #expect(try await dashboard.app.post("/api/v1/conversations", json: sampleConversation(id: "foreign-1"),
+                                             key: otherKey).status < 300)
+        let foreignConversation = try #require(try await pool.query("""
+            SELECT id FROM conversations WHERE project_id = \(other) AND external_id = 'foreign-1'
+            """).first?.decode(0, as: Int.self))
 
         // Empty: an explanation; the forms only for reviewers.
         let empty = try await viewer.send("GET", "/intents")
