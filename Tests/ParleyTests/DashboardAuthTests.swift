@@ -151,7 +151,7 @@ import Testing
         let viewer = try await dashboard.signedIn("viewer@example.com", role: .viewer)
         let reviewer = try await dashboard.signedIn("reviewer@example.com", role: .reviewer)
         let admin = try await dashboard.signedIn("admin@example.com", role: .admin)
-        // Navigation minimums: Import needs reviewer, Settings admin (both "coming soon" pages for now).
+        // Navigation minimums: Import needs reviewer, Settings admin.
         #expect(try await viewer.send("GET", "/import").status == 403)
         #expect(try await viewer.send("GET", "/settings").status == 403)
         #expect(try await reviewer.send("GET", "/import").status == 200)

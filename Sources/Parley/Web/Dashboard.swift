@@ -88,7 +88,7 @@ public struct NavigationItem: Sendable {
     /// Hidden from roles below this.
     public var minimum: Role
 
-    /// Every section of the dashboard, in navigation order. Pages not built yet answer "coming soon".
+    /// Every section of the dashboard, in navigation order.
     public static let all: [NavigationItem] = [
         NavigationItem(title: "Overview", path: "/", icon: """
             <rect x="3" y="3" width="7" height="9" rx="1.5"/><rect x="14" y="3" width="7" height="5" rx="1.5"/>\

@@ -4,8 +4,7 @@ import Postgres
 
 /// Turns errors of browser paths into helpful HTML pages; `/api` and `/v1` errors pass on to `ProblemMiddleware`.
 ///
-/// A navigation section without a page yet answers a friendly "coming soon" page instead of a 404, until a
-/// route for it is registered. Database errors never show their text: a 500 page quotes the request id,
+/// Database errors never show their text: a 500 page quotes the request id,
 /// and the details go to the log.
 struct WebErrorMiddleware: Middleware {
     let dashboard: Dashboard
@@ -15,9 +14,6 @@ struct WebErrorMiddleware: Middleware {
         do {
             return try await next(request)
         } catch let error as HTTPError where error.status == .notFound && request.method == .get {
-            if let section = NavigationItem.all.first(where: { $0.path == request.path }) {
-                return try await comingSoon(section, request: request)
-            }
             return page(for: WebError(.notFound, message: "There is no page at this address. Check the link, or start again from the overview."),
                         request: request)
         } catch {
@@ -28,16 +24,6 @@ struct WebErrorMiddleware: Middleware {
     /// Browser paths are everything but the JSON API and the OTLP endpoint.
     static func isBrowserPath(_ path: String) -> Bool {
         !(path == "/api" || path.hasPrefix("/api/") || path == "/v1" || path.hasPrefix("/v1/"))
-    }
-
-    private func comingSoon(_ section: NavigationItem, request: Request) async throws -> Response {
-        do {
-            return try await dashboard.servePage(request, minimum: section.minimum) { page in
-                try page.render("coming-soon", ["section": section.title])
-            }
-        } catch {
-            return page(for: error, request: request)
-        }
     }
 
     /// The error page for any error thrown by a page.

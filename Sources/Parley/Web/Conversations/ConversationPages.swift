@@ -72,6 +72,7 @@ enum ConversationPages {
             if let comment = detail.comment, !comment.isEmpty { feedback["comment"] = comment }
             if !feedback.isEmpty { values["feedback"] = feedback }
             values["similar"] = try await similar(detail.id, page: page, browser: browser)
+            values["triage"] = try await TriagePanel.values(conversationID: detail.id, page: page)
             return try page.render("conversation", values)
         }
     }
