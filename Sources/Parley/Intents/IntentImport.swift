@@ -22,8 +22,9 @@ struct IntentImport: Sendable {
 
     func run(projectID: Int, bytes: [UInt8], contentType: String) async throws -> Report {
         let text = String(decoding: bytes, as: UTF8.self)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        // Split on the scalars: Swift reads "\r\n" as one Character, so splitting Characters on "\n" misses CRLF.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            String(String.UnicodeScalarView(line.last == "\r" ? line.dropLast() : line[...]))
         }
         let firstLine = lines.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
         let isJSONL = contentType.lowercased().contains("json") || firstLine.hasPrefix("{")

@@ -55,8 +55,9 @@ public enum OpenAPIDocument {
         var all: [String: JSONValue] = [
             "Problem": Schema.object([
                 "type": Schema.string, "title": Schema.string, "status": Schema.integer, "detail": Schema.string,
-                "instance": Schema.string,
-                "invalid_fields": Schema.array(Schema.object(["field": Schema.string, "reason": Schema.string])),
+                "instance": Schema.string, "requestId": Schema.string,
+                "errors": Schema.array(Schema.object(["path": Schema.string, "message": Schema.string],
+                                                     required: ["path", "message"])),
             ], required: ["title", "status"], additional: true),
         ]
         for (name, schema) in sharedSchemas { all[name] = schema }
