@@ -4,7 +4,8 @@
 # PostgreSQL; then `parley serve` (its workers idle by then, so that nothing else uses the CPU) is asked for each
 # main page and API list endpoint 200 times by a signed-in keep-alive client (scripts/bench-pages.py), which
 # prints p50/p95 of the server time (the `Server-Timing` header) and of the wall time per request.
-# Prints figures; never fails on a number. BENCH_KEEP=1 keeps the service running for inspection afterwards.
+# Prints figures; never fails on a number. BENCH_KEEP=1 keeps the service running for inspection afterwards;
+# BENCH_REQUESTS sets the requests per path (default 200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${BENCH_CONVERSATIONS:-1000000}
@@ -132,5 +133,5 @@ if [ -n "${BENCH_KEEP:-}" ]; then
   echo "kept: http://127.0.0.1:$PORT  bench@parley.local / bench-pages-password  key $KEY  psql: ${PSQL[*]}"
 fi
 echo "== timing (200 requests each, one keep-alive client; server time from Server-Timing)"
-python3 scripts/bench-pages.py "http://127.0.0.1:$PORT" bench@parley.local bench-pages-password "$KEY"
+python3 -u scripts/bench-pages.py "http://127.0.0.1:$PORT" bench@parley.local bench-pages-password "$KEY" "${BENCH_REQUESTS:-200}"
 [ -n "${BENCH_KEEP:-}" ] && wait $SERVER
