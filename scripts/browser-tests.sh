@@ -10,6 +10,38 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SWIFT=${SWIFT:-swift}
+
+# Each test file gets its own service and demo database (tests of one feature change data another's assertions
+# read: rules, intents, a sign-in rate limit), so the script runs itself once per file and sums the results.
+if [[ -z "${BROWSER_ONE_FILE:-}" ]]; then
+    started=$(date +%s)
+    ARTIFACTS=${ARTIFACTS:-test-artifacts/screenshots}
+    rm -rf "$ARTIFACTS" && mkdir -p "$ARTIFACTS"
+    passed=0 failed=0 failures=""
+    for file in Tests/browser/${BROWSER_TESTS:-test_*.py}; do
+        [[ -f "$file" ]] || continue
+        name=$(basename "$file")
+        echo "== browser tests: $name"
+        set +e
+        output=$(BROWSER_ONE_FILE=1 BROWSER_TESTS="$name" ARTIFACTS="$ARTIFACTS" "$0" 2>&1)
+        status=$?
+        set -e
+        echo "$output" | grep -E "^(test_|FAIL|ERROR|Traceback|AssertionError|selenium|browser)|\.\.\. |last lines" || true
+        summary=$(grep -E "^browser: [0-9]+ passed, [0-9]+ failed" <<<"$output" | tail -1)
+        if [[ -n "$summary" ]]; then
+            passed=$((passed + $(awk '{print $2}' <<<"$summary")))
+            failed=$((failed + $(awk '{print $4}' <<<"$summary")))
+        fi
+        if [[ $status -ne 0 ]]; then
+            failures="$failures $name"
+            [[ -z "$summary" ]] && { failed=$((failed + 1)); echo "$output" | tail -n 40; }
+        fi
+    done
+    echo "browser-tests: $(ls "$ARTIFACTS" | wc -l) screenshots in $ARTIFACTS, $(( $(date +%s) - started )) s in all"
+    echo "browser: $passed passed, $failed failed${failures:+ (in$failures)}"
+    [[ $failed -eq 0 && $passed -gt 0 ]]
+    exit
+fi
 read -r -a build_flags <<<"${SWIFT_BUILD_FLAGS:-}"
 VENV=${PARLEY_BROWSER_VENV:-$HOME/.cache/parley/browser-venv}
 ARTIFACTS=${ARTIFACTS:-test-artifacts/screenshots}
@@ -84,7 +116,7 @@ JSON
 )
 [[ "$xss_id" =~ ^[0-9]+$ ]] || fail "could not store the XSS conversation"
 
-rm -rf "$ARTIFACTS" && mkdir -p "$ARTIFACTS"
+mkdir -p "$ARTIFACTS"
 set +e
 PARLEY_URL="$url" PARLEY_EMAIL=demo@parley.local PARLEY_PASSWORD=parley-demo PARLEY_XSS_ID="$xss_id" \
     SCREENSHOT_DIR="$ARTIFACTS" "$VENV/bin/python" Tests/browser/run.py
