@@ -136,7 +136,7 @@ class Triage(unittest.TestCase):
         Select(self.driver.find_element(By.ID, "filter-severity")).select_by_value("high")
         self.driver.find_element(By.ID, "apply-filters").click()
         self.wait_until(lambda: "severity=high" in self.driver.current_url)
-        severities = {e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "tr.triage-row td .severity")}
+        severities = {e.text.capitalize() for e in self.driver.find_elements(By.CSS_SELECTOR, "tr.triage-row td .severity")}
         self.assertEqual(severities, {"High"})
         options = [o.text for o in Select(self.driver.find_element(By.ID, "filter-rule")).options]
         self.assertIn("Refusals", options)
