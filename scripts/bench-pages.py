@@ -59,7 +59,7 @@ def first_id(document, *keys):
         items = document.get(name) if isinstance(document, dict) else None
         if isinstance(items, list) and items:
             item = items[0]
-            return item.get("id") or item.get("parley_id")
+            return item.get("parley_id") or item.get("id")
     return None
 
 
