@@ -14,18 +14,7 @@ enum ExportRoutes {
     static func register(on router: inout Router, context: AppContext) {
         router.get("/api/v1/exports/finetune.jsonl") { request in
             let principal = try await context.principal(request, scope: "read")
-            let pager = try await pager(request, context, principal)
-            return stream("application/x-ndjson", "finetune.jsonl") { writer in
-                try await pager.forEachPage { rows in
-                    var out: [UInt8] = []
-                    for row in rows {
-                        guard let line = TrainingExamples.fineTuneLine(row) else { continue }
-                        line.write(to: &out)
-                        out.append(0x0A)
-                    }
-                    try await writer.write(out)
-                }
-            }
+            return fineTune(try await pager(request, context, principal), filename: "finetune.jsonl")
         }
         router.get("/api/v1/exports/dpo.jsonl") { request in
             let principal = try await context.principal(request, scope: "read")
@@ -130,6 +119,22 @@ enum ExportRoutes {
             }
         }
         return pager
+    }
+
+    /// The fine-tuning JSONL of every conversation `pager` reads, streamed as a download (the API route and the
+    /// cluster page's export both answer with it).
+    static func fineTune(_ pager: ExportPager, filename: String) -> Response {
+        stream("application/x-ndjson", filename) { writer in
+            try await pager.forEachPage { rows in
+                var out: [UInt8] = []
+                for row in rows {
+                    guard let line = TrainingExamples.fineTuneLine(row) else { continue }
+                    line.write(to: &out)
+                    out.append(0x0A)
+                }
+                try await writer.write(out)
+            }
+        }
     }
 
     private static func stream(_ contentType: String, _ filename: String,

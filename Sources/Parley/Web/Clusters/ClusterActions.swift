@@ -98,21 +98,8 @@ enum ClusterActions {
                 """).first?.decode(0, as: Int.self), page.maySeeCluster(size: size) else { throw WebError.notFound("cluster") }
             var filter = ExportFilter()
             filter.clusters = [id]
-            let pager = ExportPager(pool: page.pool, projectID: page.projectID, filter: filter)
-            var response = Response.stream(contentType: "application/x-ndjson") { writer in
-                try await pager.forEachPage { rows in
-                    var out: [UInt8] = []
-                    for row in rows {
-                        guard let line = TrainingExamples.fineTuneLine(row) else { continue }
-                        line.write(to: &out)
-                        out.append(0x0A)
-                    }
-                    try await writer.write(out)
-                }
-            }
-            response.headers.add(name: "Content-Disposition", value: "attachment; filename=\"cluster-\(id)-finetune.jsonl\"")
-            response.headers.add(name: "Cache-Control", value: "no-store")
-            return response
+            return ExportRoutes.fineTune(ExportPager(pool: page.pool, projectID: page.projectID, filter: filter),
+                                         filename: "cluster-\(id)-finetune.jsonl")
         }
 
         router.page(post: "/clusters/:id/split", minimum: .reviewer, in: dashboard) { page in
