@@ -30,8 +30,10 @@ final class DashboardClient: @unchecked Sendable {
         var location: String? { headers["location"] }
     }
 
-    /// Sends a request with the client's cookies and stores the cookies of the answer.
-    func send(_ method: String, _ path: String, form: [(String, String)]? = nil, headers: [String: String] = [:],
+    /// Sends a request with the client's cookies and stores the cookies of the answer. The content is `form`
+    /// (URL-encoded) or a raw `body` of `contentType` (a multipart upload, say).
+    func send(_ method: String, _ path: String, form: [(String, String)]? = nil, body: Data? = nil,
+              contentType: String? = nil, headers: [String: String] = [:],
               cookies override: [String: String]? = nil) async throws -> Reply {
         var request = URLRequest(url: URL(string: baseURL + path)!)
         request.httpMethod = method
@@ -42,6 +44,10 @@ final class DashboardClient: @unchecked Sendable {
         if let form {
             request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
             request.httpBody = Data(form.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&").utf8)
+        }
+        if let body {
+            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+            request.httpBody = body
         }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response): (Data, URLResponse) = try await withCheckedThrowingContinuation { continuation in

@@ -219,37 +219,6 @@ import FoundationNetworking
             add("\r\n")
         }
         add("--\(boundary)--\r\n")
-        return try await client.post(body: body, to: "/import", contentType: "multipart/form-data; boundary=\(boundary)")
-    }
-}
-
-extension DashboardClient {
-    /// A POST with a raw body and the client's cookies; redirects are not followed.
-    func post(body: Data, to path: String, contentType: String) async throws -> Reply {
-        var request = URLRequest(url: URL(string: baseURL + path)!)
-        request.httpMethod = "POST"
-        request.setValue(cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "), forHTTPHeaderField: "Cookie")
-        request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-        request.httpBody = body
-        let session = URLSession(configuration: .ephemeral, delegate: UploadNoRedirects(), delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        let (data, response): (Data, URLResponse) = try await withCheckedThrowingContinuation { continuation in
-            session.dataTask(with: request) { data, response, error in
-                if let error { continuation.resume(throwing: error) } else {
-                    continuation.resume(returning: (data ?? Data(), response!))
-                }
-            }.resume()
-        }
-        let http = response as! HTTPURLResponse
-        var fields: [String: String] = [:]
-        for (name, value) in http.allHeaderFields { fields[String(describing: name).lowercased()] = String(describing: value) }
-        return Reply(status: http.statusCode, headers: fields, setCookies: [], body: String(decoding: data, as: UTF8.self))
-    }
-}
-
-private final class UploadNoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        completionHandler(nil)
+        return try await client.send("POST", "/import", body: body, contentType: "multipart/form-data; boundary=\(boundary)")
     }
 }
