@@ -16,6 +16,8 @@ import unittest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 import test_dashboard as base
 from test_dashboard import BASE, EMAIL, PASSWORD, fetch, no_redirect_opener
@@ -98,14 +100,20 @@ class Intents(unittest.TestCase):
         self.assertIn("No intents yet", self.wait_for(".empty-state h2").text)
         self.screenshot("21-intents-empty")
 
+    def submit_and_wait(self, button):
+        """Clicks a form's button and waits until the next page replaced this one (else a flash of the old page
+        may be read while the new one loads)."""
+        button.click()
+        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(button))
+
     def test_02_import_a_taxonomy_and_train(self):
         self.open("/intents")
         field = self.wait_for("#import-text")
         self.driver.execute_script("arguments[0].value = arguments[1]", field, TAXONOMY)
-        self.driver.find_element(By.ID, "import-intents").click()
+        self.submit_and_wait(self.driver.find_element(By.ID, "import-intents"))
         self.assertIn("Imported 20 examples and created 10 intents", self.wait_for(".flash-success").text)
         self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "table.intents-table tr[data-intent]")), 10)
-        self.driver.find_element(By.ID, "train-now").click()
+        self.submit_and_wait(self.driver.find_element(By.ID, "train-now"))
         self.assertIn("Training queued", self.wait_for(".flash-success").text)
         self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, ".run-banner[data-job-id]"))
         self.screenshot("22-intents-training")
