@@ -6,7 +6,7 @@ SWIFT ?= swift
 PARLEY_HOME ?= $(CURDIR)/.parley
 export PARLEY_MODELS ?= $(HOME)/.cache/parley/models
 
-.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster bench-triage bench-pages eval-text
+.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster bench-triage bench-pages eval-text reliability
 
 ## deps: install the Debian packages Parley needs (only those missing)
 deps:
@@ -45,6 +45,10 @@ test-browser: deps
 ## bench-http: our server against a Hummingbird 2 server with wrk
 bench-http:
 	@scripts/bench-http.sh
+
+## reliability: faults, load, hostile input and several instances; prints a table of every check with its figure
+reliability: deps models
+	@scripts/reliability.sh
 
 ## fuzz-http: libFuzzer on the HTTP request parser for a bounded time
 fuzz-http:
