@@ -5,7 +5,8 @@
 # main page and API list endpoint 200 times by a signed-in keep-alive client (scripts/bench-pages.py), which
 # prints p50/p95 of the server time (the `Server-Timing` header) and of the wall time per request.
 # Prints figures; never fails on a number. BENCH_KEEP=1 keeps the service running for inspection afterwards;
-# BENCH_REQUESTS sets the requests per path (default 200).
+# BENCH_REQUESTS sets the requests per path (default 200). BENCH_HOME=dir keeps the loaded database in dir and, when
+# dir already holds one, skips the loading (for measuring a change again without ten minutes of loading).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${BENCH_CONVERSATIONS:-1000000}
@@ -14,7 +15,11 @@ python3 -c "import numpy" 2>/dev/null || pip install -q numpy
 swift build -c release --product parley --scratch-path "$SCRATCH" | grep -E "error|Build" || true
 BIN="$SCRATCH/release/parley"
 test -x "$BIN"
-HOME_DIR=$(mktemp -d /tmp/parley-bench-pages-XXXX)
+if [ -n "${BENCH_HOME:-}" ]; then
+  HOME_DIR=$(realpath -m "$BENCH_HOME"); mkdir -p "$HOME_DIR"
+else
+  HOME_DIR=$(mktemp -d /tmp/parley-bench-pages-XXXX)
+fi
 chmod 755 "$HOME_DIR"
 PORT=$((20000 + RANDOM % 20000))
 MODEL="sentence-transformers/all-MiniLM-L6-v2"
@@ -22,7 +27,7 @@ export LOG_LEVEL=warning PARLEY_CLUSTER_AUTO=0 PARLEY_PASSWORD_ITERATIONS=600000
 SERVER=""
 cleanup() {
   [ -n "$SERVER" ] && { kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; }
-  rm -rf "$HOME_DIR"
+  [ -n "${BENCH_HOME:-}" ] || rm -rf "$HOME_DIR"
 }
 trap cleanup EXIT
 start_server() {  # $1 = number of background workers
@@ -38,11 +43,14 @@ seconds() { awk -v a=$1 -v b=$(date +%s.%N) 'BEGIN { printf "%.0f", b-a }'; }
 # classify every conversation, and are idle again (the script waits) before any timing.
 start_server 2
 KEY=$($BIN apikey create --home "$HOME_DIR" --project bench --scopes ingest,read,write 2>/dev/null)
-echo "bench-pages-password" | $BIN user create --home "$HOME_DIR" --email bench@parley.local --password-stdin \
-  --project bench --role admin --name "Bench Admin" >/dev/null
 PSQL=(psql -q -h "$HOME_DIR/postgres/run" -U parley -d parley -v ON_ERROR_STOP=1)
 PROJECT=$("${PSQL[@]}" -tAc "SELECT id FROM projects WHERE slug = 'bench'")
 
+if [ -f "$HOME_DIR/bench-loaded" ]; then
+  echo "== reusing the database loaded in $HOME_DIR"
+else
+echo "bench-pages-password" | $BIN user create --home "$HOME_DIR" --email bench@parley.local --password-stdin \
+  --project bench --role admin --name "Bench Admin" >/dev/null
 echo "== loading $N conversations"
 T0=$(date +%s.%N)
 "${PSQL[@]}" <<SQL
@@ -128,6 +136,8 @@ ANALYZE;
 SQL
 echo "   $(seconds $T0) s: $("${PSQL[@]}" -tAc "SELECT count(*) FROM conversation_intents") predictions, \
 $("${PSQL[@]}" -tAc "SELECT count(*) FROM triage_items") triage items"
+touch "$HOME_DIR/bench-loaded"
+fi
 
 if [ -n "${BENCH_KEEP:-}" ]; then
   echo "kept: http://127.0.0.1:$PORT  bench@parley.local / bench-pages-password  key $KEY  psql: ${PSQL[*]}"
