@@ -2,8 +2,9 @@ import Foundation
 import Postgres
 
 /// The read side of clusters, shared by the JSON API and the dashboard: the tree with statistics and trends,
-/// and one cluster's details. Counts come from `cluster_daily_stats` (a few rows per cluster and day), the
-/// last-24-hours figures from the conversations of the last 48 hours.
+/// and one cluster's details. Counts come from `cluster_day_totals` (a row per cluster and day, kept from
+/// `cluster_daily_stats` by a trigger), breakdowns from `cluster_daily_stats`, the last-24-hours figures from the
+/// conversations of the last 48 hours.
 public struct ClusterQueries: Sendable {
     let pool: PostgresPool
 
@@ -164,15 +165,16 @@ public struct ClusterQueries: Sendable {
             SELECT c.id, c.level, c.parent_id, c.auto_name, c.custom_name, c.pinned, c.keywords::text, c.x, c.y,
                    c.llm_name, c.description,
                    coalesce(s.total, 0), coalesce(s.outliers, 0), coalesce(s.last7, 0), coalesce(s.prev7, 0),
-                   coalesce(s.older, 0), coalesce(s.up, 0), coalesce(s.down, 0), coalesce(s.rsum, 0), coalesce(s.rcount, 0)
+                   coalesce(s.older, 0), coalesce(s.up, 0), coalesce(s.down, 0), coalesce(s.rsum, 0), coalesce(s.rcount, 0),
+                   coalesce(s.flagged, 0)
             FROM clusters c LEFT JOIN (
                 SELECT cluster_id, sum(conversations)::int8 AS total, sum(outliers)::int8 AS outliers,
                        (sum(conversations) FILTER (WHERE day > current_date - 7))::int8 AS last7,
                        (sum(conversations) FILTER (WHERE day <= current_date - 7 AND day > current_date - 14))::int8 AS prev7,
                        (sum(conversations) FILTER (WHERE day <= current_date - 7))::int8 AS older,
                        sum(thumbs_up)::int8 AS up, sum(thumbs_down)::int8 AS down,
-                       sum(rating_sum)::int8 AS rsum, sum(rating_count)::int8 AS rcount
-                FROM cluster_daily_stats WHERE project_id = \(projectID) GROUP BY cluster_id) s ON s.cluster_id = c.id
+                       sum(rating_sum)::int8 AS rsum, sum(rating_count)::int8 AS rcount, sum(flagged)::int8 AS flagged
+                FROM cluster_day_totals WHERE project_id = \(projectID) GROUP BY cluster_id) s ON s.cluster_id = c.id
             WHERE c.project_id = \(projectID) AND c.status = 'active' AND (\(ids == nil) OR c.id = ANY(\(ids ?? [])))
             """) {
             let (id, level, parent, autoName, customName, pinned, keywords, x, y) =
@@ -193,6 +195,7 @@ public struct ClusterQueries: Sendable {
             node.thumbsDown = try row.decode(17, as: Int.self)
             node.ratingSum = try row.decode(18, as: Int.self)
             node.ratingCount = try row.decode(19, as: Int.self)
+            node.flagged = try row.decode(20, as: Int.self)
             nodes[id] = node
         }
         for row in try await pool.query("""
@@ -205,15 +208,6 @@ public struct ClusterQueries: Sendable {
             let (id, last, previous) = try row.decode((Int, Int, Int).self)
             nodes[id]?.last24h = last
             nodes[id]?.previous24h = previous
-        }
-        // Flags arrive after clustering (their job runs after embedding), so they are counted live.
-        for row in try await pool.query("""
-            SELECT m.cluster_id, count(DISTINCT f.conversation_id) FROM flags f
-            JOIN cluster_members m ON m.conversation_id = f.conversation_id
-            WHERE f.project_id = \(projectID) AND m.cluster_id IS NOT NULL GROUP BY 1
-            """) {
-            let (id, flagged) = try row.decode((Int, Int).self)
-            nodes[id]?.flagged = flagged
         }
         return nodes
     }

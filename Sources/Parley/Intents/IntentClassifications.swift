@@ -48,18 +48,21 @@ public actor IntentClassifications {
                                     connection: connection)
     }
 
-    /// Writes predictions (replacing earlier ones).
+    /// Writes predictions (replacing earlier ones), with the conversation's start, model and prompt version for the
+    /// daily rollup `intent_daily_stats` (migration 0015).
     static func store(projectID: Int, modelID: Int, ids: [Int], predictions: [IntentModel.Prediction],
                       connection: PostgresConnection) async throws -> Int {
         let intents: [Int?] = predictions.map(\.intentID)
         let confidences = predictions.map(\.confidence)
         return try await connection.query("""
-            INSERT INTO conversation_intents (conversation_id, project_id, intent_id, confidence, model_id)
-            SELECT id, \(projectID), intent, confidence, \(modelID)
+            INSERT INTO conversation_intents (conversation_id, project_id, intent_id, confidence, model_id, started_at,
+                                              model, prompt_version)
+            SELECT t.id, \(projectID), t.intent, t.confidence, \(modelID), c.started_at, c.model, c.prompt_version
             FROM unnest(\(ids), \(intents), \(confidences)) AS t(id, intent, confidence)
-            WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = t.id)
+            JOIN conversations c ON c.id = t.id
             ON CONFLICT (conversation_id) DO UPDATE SET intent_id = EXCLUDED.intent_id,
-                confidence = EXCLUDED.confidence, model_id = EXCLUDED.model_id, classified_at = now()
+                confidence = EXCLUDED.confidence, model_id = EXCLUDED.model_id, classified_at = now(),
+                started_at = EXCLUDED.started_at, model = EXCLUDED.model, prompt_version = EXCLUDED.prompt_version
             """).affectedRows
     }
 }

@@ -15,10 +15,10 @@ struct IntentStore: Sendable {
     func list(projectID: Int) async throws -> String {
         try await pool.query("""
             WITH counts AS (
-                SELECT i.intent_id, count(*) AS total,
-                       count(*) FILTER (WHERE c.started_at > now() - interval '7 days') AS last_7_days
-                FROM conversation_intents i JOIN conversations c ON c.id = i.conversation_id
-                WHERE i.project_id = \(projectID) GROUP BY i.intent_id),
+                -- From the daily rollup (migration 0015); "last 7 days" are the 7 UTC days up to today.
+                SELECT intent_id, sum(conversations) AS total,
+                       coalesce(sum(conversations) FILTER (WHERE day > (now() AT TIME ZONE 'UTC')::date - 7), 0) AS last_7_days
+                FROM intent_daily_stats WHERE project_id = \(projectID) GROUP BY intent_id HAVING sum(conversations) > 0),
             everything AS (SELECT coalesce(sum(total), 0) AS n FROM counts)
             SELECT json_build_object(
                 'intents', coalesce((SELECT json_agg(json_build_object('id', t.id, 'name', t.name,
@@ -39,17 +39,18 @@ struct IntentStore: Sendable {
         try await pool.query("""
             SELECT json_build_object('id', t.id, 'name', t.name, 'description', t.description, 'source', t.source,
                 'cluster_id', t.cluster_id, 'created_at', t.created_at, 'updated_at', t.updated_at,
-                'conversations', (SELECT count(*) FROM conversation_intents i WHERE i.intent_id = t.id),
+                'conversations', (SELECT coalesce(sum(conversations), 0) FROM intent_daily_stats i
+                                  WHERE i.project_id = t.project_id AND i.intent_id = t.id),
                 'labels', (SELECT count(*) FROM intent_labels l WHERE l.intent_id = t.id),
                 'examples', coalesce((SELECT json_agg(json_build_object('id', x.id, 'text', x.text,
                     'conversation_id', x.conversation_id) ORDER BY x.id) FROM intent_examples x
                     WHERE x.intent_id = t.id), '[]'),
-                'daily', (SELECT json_agg(json_build_object('day', d.day::date, 'conversations', (
-                    SELECT count(*) FROM conversation_intents i JOIN conversations c ON c.id = i.conversation_id
-                    WHERE i.intent_id = t.id AND c.started_at >= d.day AND c.started_at < d.day + interval '1 day'))
+                'daily', (SELECT json_agg(json_build_object('day', d.day, 'conversations', (
+                    SELECT coalesce(sum(conversations), 0) FROM intent_daily_stats i
+                    WHERE i.project_id = t.project_id AND i.intent_id = t.id AND i.day = d.day))
                     ORDER BY d.day)
-                    FROM generate_series(date_trunc('day', now()) - interval '29 days', date_trunc('day', now()),
-                                         interval '1 day') AS d(day)))::text
+                    FROM generate_series((now() AT TIME ZONE 'UTC')::date - 29, (now() AT TIME ZONE 'UTC')::date,
+                                         interval '1 day') AS g(day), LATERAL (SELECT g.day::date AS day) d))::text
             FROM intents t WHERE t.project_id = \(projectID) AND t.id = \(intentID)
             """).first?.decode(0, as: String.self)
     }

@@ -4,17 +4,36 @@ import Postgres
 /// What the dashboard's triage pages read besides the list and the item: counts, today's progress, the choices of
 /// the filters, the item after another, and priority changes (which the API does not offer).
 extension TriageStore {
-    /// Items per status among those `filter` selects, its statuses left out (for the status tabs).
+    /// Items per status among those `filter` selects, its statuses left out (for the status tabs). A filter on
+    /// nothing but assignees and severities reads the rollup `triage_counts` (migration 0015); others count items.
     func statusCounts(projectID: Int, filter: TriageFilter) async throws -> [TriageStatus: Int] {
         var unfiltered = filter
         unfiltered.statuses = []
+        var rest = unfiltered
+        (rest.assignees, rest.severities) = ([], [])
+        let query: PostgresQuery
+        if rest == TriageFilter() {
+            var conditions: PostgresQuery = "s.project_id = \(projectID)"
+            if !unfiltered.severities.isEmpty {
+                conditions = "\(conditions) AND s.priority = ANY(\(unfiltered.severities.map(\.rank)))"
+            }
+            if !unfiltered.assignees.isEmpty {
+                let named = unfiltered.assignees.filter { !$0.isEmpty }
+                conditions = unfiltered.assignees.contains("")
+                    ? "\(conditions) AND (s.assignee IS NULL OR s.assignee = ANY(\(named)))"
+                    : "\(conditions) AND s.assignee = ANY(\(named))"
+            }
+            query = "SELECT s.status, sum(s.items)::int8 FROM triage_counts s WHERE \(conditions) GROUP BY s.status"
+        } else {
+            query = """
+                SELECT t.status, count(*) FROM triage_items t JOIN conversations c ON c.id = t.conversation_id
+                WHERE \(unfiltered.conditions(projectID: projectID)) GROUP BY t.status
+                """
+        }
         var counts: [TriageStatus: Int] = [:]
-        for row in try await pool.query("""
-            SELECT t.status, count(*) FROM triage_items t JOIN conversations c ON c.id = t.conversation_id
-            WHERE \(unfiltered.conditions(projectID: projectID)) GROUP BY t.status
-            """) {
+        for row in try await pool.query(query) {
             let (status, count) = try row.decode((String, Int).self)
-            if let status = TriageStatus(rawValue: status) { counts[status] = count }
+            if let status = TriageStatus(rawValue: status), count > 0 { counts[status] = count }
         }
         return counts
     }
@@ -28,15 +47,18 @@ extension TriageStore {
         var doneToday: Int
     }
 
-    /// Per assignee (unassigned included) with anything open or done today, busiest first.
+    /// Per assignee (unassigned included) with anything open or done today, busiest first: open work from the
+    /// rollup `triage_counts`, today's closed items through their index.
     func dailyProgress(projectID: Int) async throws -> [DailyProgress] {
         try await pool.query("""
-            SELECT coalesce(assignee, ''), count(*) FILTER (WHERE status = 'open'),
-                   count(*) FILTER (WHERE status = 'in_review'),
-                   count(*) FILTER (WHERE status IN ('resolved', 'dismissed')
-                                    AND closed_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
-            FROM triage_items WHERE project_id = \(projectID)
-              AND (status IN ('open', 'in_review') OR closed_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+            SELECT coalesce(assignee, ''), sum(open)::int8, sum(review)::int8, sum(done)::int8 FROM (
+                SELECT assignee, CASE WHEN status = 'open' THEN items ELSE 0 END AS open,
+                       CASE WHEN status = 'in_review' THEN items ELSE 0 END AS review, 0 AS done
+                FROM triage_counts WHERE project_id = \(projectID) AND status IN ('open', 'in_review') AND items > 0
+                UNION ALL
+                SELECT assignee, 0, 0, 1 FROM triage_items
+                WHERE project_id = \(projectID) AND status IN ('resolved', 'dismissed') AND closed_at IS NOT NULL
+                  AND closed_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') work
             GROUP BY 1 ORDER BY 4 DESC, 3 DESC, 2 DESC, 1
             """).map { row in
             let (assignee, open, review, done) = try row.decode((String, Int, Int, Int).self)
@@ -99,18 +121,18 @@ extension TriageStore {
 
     func detectorChoices(projectID: Int) async throws -> [String] {
         try await pool.query("""
-            SELECT DISTINCT d FROM triage_items t CROSS JOIN LATERAL unnest(t.detectors) AS d
-            WHERE t.project_id = \(projectID) ORDER BY 1
+            SELECT detector FROM triage_detector_counts WHERE project_id = \(projectID) AND items > 0 ORDER BY 1
             """).map { try $0.decode(0, as: String.self) }
     }
 
-    /// Active clusters that hold flagged conversations, with their names, largest first (at most 100).
+    /// Active clusters that hold flagged conversations (the rollup's count), with their names, most flagged first
+    /// (at most 100).
     func clusterChoices(projectID: Int) async throws -> [Choice] {
         try await pool.query("""
             SELECT k.id::text, coalesce(k.custom_name, k.llm_name, nullif(k.auto_name, ''), 'Cluster ' || k.id)
             FROM clusters k
-            JOIN LATERAL (SELECT count(*) AS n FROM cluster_members m JOIN triage_items t ON t.conversation_id = m.conversation_id
-                          WHERE m.cluster_id = k.id) flagged ON flagged.n > 0
+            JOIN (SELECT cluster_id, sum(flagged) AS n FROM cluster_daily_stats WHERE project_id = \(projectID)
+                  GROUP BY 1 HAVING sum(flagged) > 0) flagged ON flagged.cluster_id = k.id
             WHERE k.project_id = \(projectID) AND k.status = 'active' AND k.level = 0
             ORDER BY flagged.n DESC, k.id LIMIT 100
             """).map { row in

@@ -3,8 +3,8 @@ import Postgres
 
 /// The conversations waiting for a human intent label, least confident first.
 ///
-/// Unlabelled conversations are ordered by the active model's confidence (those not classified yet first, then
-/// the least confident), then by id. The screen walks this order with a keyset cursor, so a skipped conversation
+/// Unlabelled conversations are ordered by the active model's confidence (those not classified yet first, newest
+/// first, then the least confident), then by id. The screen walks this order with a keyset cursor, so a skipped conversation
 /// is not shown again until the reviewer reaches the end of the queue and starts over.
 struct IntentLabelQueue: Sendable {
     let pool: PostgresPool
@@ -70,34 +70,76 @@ struct IntentLabelQueue: Sendable {
     }
 
     /// The first conversation after `cursor` (from the start without one).
+    ///
+    /// Two index walks instead of one sort of every conversation: the conversations not classified yet (newest
+    /// first, cursor key -1 and ids going down; only looked for when the rollups say there are any), then the
+    /// predictions by confidence (index `conversation_intents_confidence` / `_intent_confidence`, migration 0015).
     func next(projectID: Int, scope: Scope, after cursor: Cursor?) async throws -> Item? {
         let position = cursor ?? Cursor(key: -2, id: 0)
+        if position.key < 0, scope == .all,
+           try await unclassified(projectID: projectID) > 0,
+           let row = try await pool.query("""
+            SELECT c.id, c.external_id, c.messages::text, c.started_at, c.model
+            FROM conversations c
+            WHERE c.project_id = \(projectID) AND (\(position.key < -1) OR c.id < \(position.id))
+              AND NOT EXISTS (SELECT 1 FROM conversation_intents i WHERE i.conversation_id = c.id)
+              AND NOT EXISTS (SELECT 1 FROM intent_labels l WHERE l.conversation_id = c.id)
+            ORDER BY c.id DESC LIMIT 1
+            """).first {
+            let (id, external, messages, started, model) = try row.decode((Int, String, String, Date, String?).self)
+            return Item(id: id, externalID: external, messages: (try? JSONParser.parse(messages)) ?? .array([]),
+                        startedAt: started, model: model, predicted: nil, confidence: nil, isClassified: false,
+                        cursor: Cursor(key: -1, id: id))
+        }
+        let after = position.key < 0 ? Cursor(key: -1, id: 0) : position
         return try await pool.query("""
             SELECT c.id, c.external_id, c.messages::text, c.started_at, c.model, i.intent_id, i.confidence::float8,
-                   i.conversation_id IS NOT NULL, coalesce(i.confidence, -1)::float4 AS key
-            FROM conversations c LEFT JOIN conversation_intents i ON i.conversation_id = c.id
-            WHERE c.project_id = \(projectID)
-              AND NOT EXISTS (SELECT 1 FROM intent_labels l WHERE l.conversation_id = c.id)
-              AND \(condition(scope))
-              AND (coalesce(i.confidence, -1)::float4, c.id) > (\(position.key), \(position.id))
-            ORDER BY coalesce(i.confidence, -1)::float4, c.id LIMIT 1
+                   i.confidence
+            FROM conversation_intents i JOIN conversations c ON c.id = i.conversation_id
+            WHERE i.project_id = \(projectID) AND \(condition(scope))
+              AND (i.confidence, i.conversation_id) > (\(after.key), \(after.id))
+              AND NOT EXISTS (SELECT 1 FROM intent_labels l WHERE l.conversation_id = i.conversation_id)
+            ORDER BY i.confidence, i.conversation_id LIMIT 1
             """).first.map { row in
-            let (id, external, messages, started, model, predicted, confidence, classified, key) =
-                try row.decode((Int, String, String, Date, String?, Int?, Double?, Bool, Float).self)
+            let (id, external, messages, started, model, predicted, confidence, key) =
+                try row.decode((Int, String, String, Date, String?, Int?, Double, Float).self)
             return Item(id: id, externalID: external, messages: (try? JSONParser.parse(messages)) ?? .array([]),
                         startedAt: started, model: model, predicted: predicted, confidence: confidence,
-                        isClassified: classified, cursor: Cursor(key: key, id: id))
+                        isClassified: true, cursor: Cursor(key: key, id: id))
         }
     }
 
-    /// Unlabelled conversations in `scope`.
-    func remaining(projectID: Int, scope: Scope) async throws -> Int {
+    /// Conversations of the project without a prediction: every conversation has at most one, so this is the
+    /// difference of the two rollups' totals.
+    private func unclassified(projectID: Int) async throws -> Int {
         try await pool.query("""
-            SELECT count(*) FROM conversations c LEFT JOIN conversation_intents i ON i.conversation_id = c.id
-            WHERE c.project_id = \(projectID)
-              AND NOT EXISTS (SELECT 1 FROM intent_labels l WHERE l.conversation_id = c.id)
-              AND \(condition(scope))
+            SELECT (SELECT coalesce(sum(conversations), 0) FROM conversation_daily_stats WHERE project_id = \(projectID))
+                 - (SELECT coalesce(sum(conversations), 0) FROM intent_daily_stats WHERE project_id = \(projectID))
             """).first?.decode(0, as: Int.self) ?? 0
+    }
+
+    /// Unlabelled conversations in `scope`: conversations (or predictions) from the rollups, less the labelled ones.
+    func remaining(projectID: Int, scope: Scope) async throws -> Int {
+        let total: PostgresQuery
+        let labelled: PostgresQuery
+        switch scope {
+        case .all:
+            total = "SELECT coalesce(sum(conversations), 0) FROM conversation_daily_stats WHERE project_id = \(projectID)"
+            labelled = "SELECT count(*) FROM intent_labels WHERE project_id = \(projectID)"
+        case .intent(let id):
+            total = "SELECT coalesce(sum(conversations), 0) FROM intent_daily_stats WHERE project_id = \(projectID) AND intent_id = \(id)"
+            labelled = """
+                SELECT count(*) FROM intent_labels l JOIN conversation_intents i ON i.conversation_id = l.conversation_id
+                WHERE l.project_id = \(projectID) AND i.intent_id = \(id)
+                """
+        case .unrecognized:
+            total = "SELECT coalesce(sum(conversations), 0) FROM intent_daily_stats WHERE project_id = \(projectID) AND intent_id IS NULL"
+            labelled = """
+                SELECT count(*) FROM intent_labels l JOIN conversation_intents i ON i.conversation_id = l.conversation_id
+                WHERE l.project_id = \(projectID) AND i.intent_id IS NULL
+                """
+        }
+        return max(0, try await pool.query("SELECT (\(total)) - (\(labelled))").first?.decode(0, as: Int.self) ?? 0)
     }
 
     /// The position of conversation `id` in the queue (to continue after it), nil when it is not in the project.

@@ -46,13 +46,14 @@ struct IntentPageData: Sendable {
                      finishedAt: finished)
     }
 
-    /// Conversations per predicted intent (nil = unrecognized) and day over the last `days` days, oldest first.
+    /// Conversations per predicted intent (nil = unrecognized) and UTC day over the last `days` days, oldest first
+    /// (from the daily rollup).
     func dailyCounts(projectID: Int, days: Int) async throws -> [Int?: [Int]] {
         var counts: [Int?: [Int]] = [:]
         for row in try await pool.query("""
-            SELECT i.intent_id, (current_date - (c.started_at AT TIME ZONE 'UTC')::date)::int4, count(*)
-            FROM conversation_intents i JOIN conversations c ON c.id = i.conversation_id
-            WHERE i.project_id = \(projectID) AND c.started_at >= current_date - \(days - 1)::int4
+            SELECT intent_id, ((now() AT TIME ZONE 'UTC')::date - day)::int4, sum(conversations)::int8
+            FROM intent_daily_stats
+            WHERE project_id = \(projectID) AND day >= (now() AT TIME ZONE 'UTC')::date - \(days - 1)::int4
             GROUP BY 1, 2
             """) {
             let (intent, age, count) = try row.decode((Int?, Int, Int).self)
@@ -82,7 +83,7 @@ struct IntentPageData: Sendable {
             LEFT JOIN intent_labels l ON l.conversation_id = c.id
             LEFT JOIN intents li ON li.id = l.intent_id
             WHERE i.project_id = \(projectID) AND i.intent_id = \(intentID)
-            ORDER BY c.started_at DESC, c.id DESC LIMIT \(limit)
+            ORDER BY i.started_at DESC, i.conversation_id DESC LIMIT \(limit)
             """).map { row in
             let (id, external, messages, started, confidence, labelled, name) =
                 try row.decode((Int, String, String, Date, Double, Bool, String?).self)
@@ -111,7 +112,8 @@ struct IntentPageData: Sendable {
                    (SELECT count(*) FROM intent_labels WHERE project_id = \(projectID) AND created_at >= current_date),
                    (SELECT count(*) FROM intent_labels WHERE project_id = \(projectID) AND created_at >= current_date
                         AND actor = \(actor)),
-                   (SELECT count(*) FROM conversations WHERE project_id = \(projectID))
+                   (SELECT coalesce(sum(conversations), 0)::int8 FROM conversation_daily_stats
+                    WHERE project_id = \(projectID))
             """).first else { return LabelProgress() }
         let (total, today, mine, conversations) = try row.decode((Int, Int, Int, Int).self)
         return LabelProgress(total: total, today: today, todayByActor: mine, unlabelled: max(0, conversations - total),

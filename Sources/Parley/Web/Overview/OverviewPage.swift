@@ -84,7 +84,7 @@ enum OverviewPage {
     }
 }
 
-/// The figures of the overview, from three queries over the last `days` days.
+/// The figures of the overview over the last `days` days, from the daily rollups (a few rows per day).
 struct OverviewStatistics: Sendable {
     struct Day: Sendable {
         var date: Date
@@ -112,14 +112,21 @@ struct OverviewStatistics: Sendable {
         let today = floor(now.timeIntervalSince1970 / 86_400) * 86_400
         let since = Date(timeIntervalSince1970: today - Double(days - 1) * 86_400)
         var stats = OverviewStatistics(days: (0..<days).map { Day(date: since.addingTimeInterval(Double($0) * 86_400)) })
+        // Per day from the daily rollups (migration 0015); the last 24 hours from the conversations themselves.
+        let first = Int(since.timeIntervalSince1970 / 86_400)
+        let sinceDay: PostgresQuery = "(\(since)::timestamptz AT TIME ZONE 'UTC')::date"
         for row in try await pool.query("""
-            SELECT floor(extract(epoch FROM started_at) / 86400)::bigint, count(*),
-                   count(*) FILTER (WHERE feedback_thumb = -1), coalesce(sum(message_count), 0)::bigint,
-                   count(DISTINCT end_user_id)
-            FROM conversations WHERE project_id = \(projectID) AND started_at >= \(since) GROUP BY 1
+            SELECT s.day - DATE '1970-01-01', s.conversations, s.down, s.messages, coalesce(u.users, 0)
+            FROM (SELECT day, sum(conversations)::int8 AS conversations, sum(thumbs_down)::int8 AS down,
+                         sum(messages)::int8 AS messages
+                  FROM conversation_daily_stats WHERE project_id = \(projectID) AND day >= \(sinceDay)
+                  GROUP BY day) s
+            LEFT JOIN (SELECT day, count(*) AS users FROM conversation_daily_users
+                       WHERE project_id = \(projectID) AND day >= \(sinceDay) GROUP BY day) u
+                   ON u.day = s.day
             """) {
             let (day, count, down, messages, users) = try row.decode((Int, Int, Int, Int, Int).self)
-            let index = day - Int(since.timeIntervalSince1970 / 86_400)
+            let index = day - first
             guard stats.days.indices.contains(index) else { continue }
             stats.days[index].conversations = count
             stats.days[index].thumbsDown = down
@@ -127,15 +134,21 @@ struct OverviewStatistics: Sendable {
             stats.days[index].users = users
         }
         if let row = try await pool.query("""
-            SELECT count(*), count(*) FILTER (WHERE started_at >= \(now) - interval '1 day'),
-                   count(*) FILTER (WHERE started_at >= \(now) - interval '2 days' AND started_at < \(now) - interval '1 day'),
-                   count(*) FILTER (WHERE feedback_thumb = 1), count(*) FILTER (WHERE feedback_thumb = -1),
-                   coalesce(sum(message_count), 0)::bigint, count(DISTINCT end_user_id),
-                   (SELECT count(*) FROM conversations WHERE project_id = \(projectID))
-            FROM conversations WHERE project_id = \(projectID) AND started_at >= \(since)
+            SELECT coalesce(sum(conversations) FILTER (WHERE day >= \(sinceDay)), 0)::int8,
+                   coalesce(sum(thumbs_up) FILTER (WHERE day >= \(sinceDay)), 0)::int8,
+                   coalesce(sum(thumbs_down) FILTER (WHERE day >= \(sinceDay)), 0)::int8,
+                   coalesce(sum(messages) FILTER (WHERE day >= \(sinceDay)), 0)::int8,
+                   coalesce(sum(conversations), 0)::int8,
+                   (SELECT count(DISTINCT end_user_id) FROM conversation_daily_users
+                    WHERE project_id = \(projectID) AND day >= \(sinceDay)),
+                   (SELECT count(*) FILTER (WHERE started_at >= \(now) - interval '1 day') FROM conversations
+                    WHERE project_id = \(projectID) AND started_at >= \(now) - interval '2 days'),
+                   (SELECT count(*) FILTER (WHERE started_at < \(now) - interval '1 day') FROM conversations
+                    WHERE project_id = \(projectID) AND started_at >= \(now) - interval '2 days')
+            FROM conversation_daily_stats WHERE project_id = \(projectID)
             """).first {
-            (stats.total30, stats.lastDay, stats.previousDay, stats.thumbsUp, stats.thumbsDown, stats.messages, stats.users,
-             stats.allTime) = try row.decode((Int, Int, Int, Int, Int, Int, Int, Int).self)
+            (stats.total30, stats.thumbsUp, stats.thumbsDown, stats.messages, stats.allTime, stats.users, stats.lastDay,
+             stats.previousDay) = try row.decode((Int, Int, Int, Int, Int, Int, Int, Int).self)
         }
         stats.models = try await top("model", pool: pool, projectID: projectID, since: since)
         stats.prompts = try await top("prompt_version", pool: pool, projectID: projectID, since: since)
@@ -149,8 +162,9 @@ struct OverviewStatistics: Sendable {
         -> [(name: String, count: Int)]
     {
         try await pool.query("""
-            SELECT coalesce(\(identifier: column), '(none)'), count(*) FROM conversations
-            WHERE project_id = \(projectID) AND started_at >= \(since) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 6
+            SELECT coalesce(\(identifier: column), '(none)'), sum(conversations)::int8 FROM conversation_daily_stats
+            WHERE project_id = \(projectID) AND day >= (\(since) AT TIME ZONE 'UTC')::date
+            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 6
             """).map { try $0.decode((String, Int).self) }
     }
 }

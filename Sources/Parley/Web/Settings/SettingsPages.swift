@@ -95,7 +95,8 @@ struct ProjectSettings {
     func summary(projectID: Int) async throws -> Summary {
         guard let row = try await pool.query("""
             SELECT p.name, p.slug, p.created_at,
-                   (SELECT count(*) FROM conversations c WHERE c.project_id = p.id),
+                   (SELECT coalesce(sum(s.conversations), 0)::int8 FROM conversation_daily_stats s
+                    WHERE s.project_id = p.id),
                    (SELECT count(*) FROM project_memberships m WHERE m.project_id = p.id),
                    (SELECT count(*) FROM api_keys k WHERE k.project_id = p.id AND k.revoked_at IS NULL),
                    (SELECT count(*) FROM flag_rules r WHERE r.project_id = p.id)
