@@ -45,4 +45,16 @@ import Testing
         let list = try await dashboard.app.send("GET", "/api/v1/conversations?model=a%00b")
         #expect(list.status < 500)
     }
+
+    /// An export filter with a NUL failed after the head was sent: the download was cut off. Now a 422 first.
+    @Test func nulInAnExportFilterIsRefusedBeforeTheDownload() async throws {
+        let app = try await TestApp.start()
+        defer { Task { await app.stop() } }
+        _ = try await app.post("/api/v1/conversations", json: sampleConversation(id: "c1"))
+        for path in ["/api/v1/exports/finetune.jsonl?model=a%00b", "/api/v1/exports/dpo.jsonl?model=a%00b",
+                     "/api/v1/exports/conversations.csv?detector=a%00b"] {
+            let reply = try await app.send("GET", path)
+            #expect(reply.status == 422, "\(path)")
+        }
+    }
 }
