@@ -20,4 +20,25 @@ struct FuzzRegressionTests {
         #expect(input.metadata["input_tokens"] == .number(String(Int.max)))
         #expect(input.metadata["output_tokens"] == .number(String(Int.min)))
     }
+
+    /// A CSV record holding a NUL byte became a conversation that PostgreSQL refuses to store, failing the whole
+    /// import; now that record alone is rejected and the others are read.
+    @Test func csvRecordWithNULIsRejected() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("chats.csv").path
+        let text = "id,user,assistant\nc1,hello\u{0}there,hi\nc2,fine,ok\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let items = Array(try ImportReader(path: path))
+        #expect(items.count == 2)
+        guard case .failure(let error)? = items.first else {
+            Issue.record("the NUL record was accepted")
+            return
+        }
+        #expect(error.code == .invalidRecord)
+        #expect(error.line == 2)
+        let second = try items[1].get()
+        #expect(try ConversationValidator().validate(second.conversation).get().externalID == "c2")
+    }
 }
