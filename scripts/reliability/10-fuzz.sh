@@ -48,7 +48,7 @@ for target in "${targets[@]}"; do
     executions=$(sed -E 's/.*: ([0-9]+) executions.*/\1/' <<<"$summary")
     took=$(sed -E 's/.* in ([0-9]+) s .*/\1/' <<<"$summary")
     crashes=$(sed -E 's/.*, ([0-9]+) crashes$/\1/' <<<"$summary")
-    figure="$(printf "%'d" "$executions") executions in $took s, $crashes crashes"
+    figure="$(sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta' <<<"$executions") executions in $took s, $crashes crashes"
     if [[ $status -eq 0 && $crashes -eq 0 && $executions -gt 0 ]]; then
         record "fuzz $target" "$figure" PASS
     else
