@@ -349,7 +349,7 @@ def main():
     if p95_projected > 1.0 and p95_late > 1.5 * p95_early:
         reasons.append(f"p95 doubling within the run ({p95_projected * 100:+.0f} %; "
                        f"{p95_early:.0f} → {p95_late:.0f} ms by thirds)")
-    figure = (f"soak {MINUTES:g} min: {requests:,} requests, RSS {warm['rss']:.0f}→{last['rss']:.0f} MB "
+    figure = (f"soak {MINUTES:g} min: {requests:,} requests ({requests / duration:.1f}/s of {RATE:g} asked), RSS {warm['rss']:.0f}→{last['rss']:.0f} MB "
               f"({rss_change:+.0f} %; late trend {rss_projected * 100:+.0f} % a run), p95 {samples[0]['p95']:.0f}→"
               f"{last['p95']:.0f} ms (late trend {p95_projected * 100:+.0f} % a run), pg connections "
               f"{max(s['pg'] for s in samples)} at most, {errors} errors")
