@@ -292,9 +292,9 @@ import Testing
         #expect(csrfChecks >= formPosts.count * 3)
 
         print("""
-            access-matrix: \(pageRoutes.count) pages × 4 roles, \(operations.count) API routes × \
-            \(APIKeyStore.scopes.count + 1) keys, \(crossProject) cross-project, \(formPosts.count) form posts × 3 \
-            CSRF cases (\(csrfChecks) requests)
+            access-matrix: \(pageRoutes.count) dashboard routes × 4 roles, \(operations.count) API routes × \
+            \(APIKeyStore.scopes.count + 1) keys (none and one per scope), \(crossProject) cross-project checks, \
+            \(formPosts.count) form posts × 3 CSRF cases
             """)
     }
 
