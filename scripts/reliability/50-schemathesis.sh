@@ -51,6 +51,10 @@ intent=$(post /api/v1/intents '{"name": "Schemathesis intent"}' id)
 example=$(post "/api/v1/intents/$intent/examples" '{"texts": ["an example from schemathesis"]}' ids.0)
 job=$(post /api/v1/clusters/runs '{}' job_id)
 cat >"$report/schemathesis.toml" <<TOML
+# No crash cache in the working tree (.schemathesis/); every run starts afresh.
+[cache]
+enabled = false
+
 [[operations]]
 include-path-regex = '^/api/v1/replays/\\{id\\}/(results|run|verdicts)$'
 parameters = { "path.id" = $replay }
