@@ -23,12 +23,12 @@ state="$RELIABILITY_ARTIFACTS/kill-bulk-state.json"
 rm -f "$state"
 first=$(python3 scripts/reliability/faults.py bulk --port "$port" --key "$key" --total "$total" --batch 3000 \
     --concurrency 3 --state "$state" --kill-pid "$SERVE_PID" --kill-after "$kill_after")
-echo "before the kill: $first"
+echo "$(date +%T) before the kill: $first"
 wait "$SERVE_PID" 2>/dev/null || true
 start_serve "$home" "$port" PARLEY_WORKERS=0
 second=$(python3 scripts/reliability/faults.py bulk --port "$port" --key "$key" --total "$total" --batch 3000 \
     --concurrency 3 --state "$state" --resend)
-echo "resent: $second"
+echo "$(date +%T) resent: $second"
 get() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 acknowledged=$(get "$first" acknowledged)
 killed=$(get "$first" killed)
@@ -49,7 +49,9 @@ record "kill -9 serve during bulk ingest" \
 them already stored, counted as duplicates); stored $stored, distinct external ids $distinct, duplicates $duplicates" \
     "$verdict"
 
-# ---- (b) worker killed during a clustering run
+# ---- (b) worker killed during a clustering run (the new worker can take the job only once the killed one's lease,
+# 30 s, has expired: that wait is by design and dominates the time to resume)
+echo "$(date +%T) (b)"
 kill -TERM "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
 new_home whome
 wport=$(free_port)
