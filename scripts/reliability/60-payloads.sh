@@ -49,6 +49,7 @@ done
 if [[ $status -ne 0 || $rows -lt 3 ]]; then
     record "payloads" "payloads.py stopped with status $status after $rows of 3 results (see $log)" FAIL
 fi
+cp "$home/serve-$port.log" "$RELIABILITY_ARTIFACTS/payloads-server.log" 2>/dev/null || true
 if grep -q ' 5[0-9][0-9] \| error ' "$home/serve-$port.log" 2>/dev/null; then
     echo "--- server log errors:"; grep -m 20 -i 'error' "$home/serve-$port.log" || true
 fi

@@ -37,6 +37,8 @@ if [[ -n "$result" ]]; then
 else
     record "soak" "soak.py stopped with status $status before its result (see $log)" FAIL
 fi
+# The server's log is kept (a crash's backtrace is in it); its errors are shown here.
+cp "$home/serve-$port.log" "$RELIABILITY_ARTIFACTS/soak-server.log" 2>/dev/null || true
 if grep -qi 'error\|fatal' "$home/serve-$port.log"; then
-    echo "--- server log errors:"; grep -i -m 20 'error\|fatal' "$home/serve-$port.log" || true
+    echo "--- server log errors:"; grep -i -m 20 -A 40 'fatal' "$home/serve-$port.log" || grep -i -m 20 'error' "$home/serve-$port.log" || true
 fi

@@ -245,11 +245,15 @@ class Worker(threading.Thread):
 
 
 def rss_mb():
-    with open(f"/proc/{SERVER_PID}/status") as file:
-        for line in file:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    """The server's resident memory in MB; None once it has exited."""
+    try:
+        with open(f"/proc/{SERVER_PID}/status") as file:
+            for line in file:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        return None
+    return None
 
 
 def pg_connections():
@@ -299,6 +303,12 @@ def main():
     while True:
         time.sleep(max(0.0, next_sample - time.monotonic()))
         window, errors = stats.take()
+        if rss_mb() is None:
+            stop.set()
+            elapsed = time.monotonic() - started
+            print(f"RESULT soak\tsoak {MINUTES:g} min: the server died after {elapsed / 60:.1f} min "
+                  f"({stats.total_requests:,} requests, {stats.total_errors} errors; see its log)\tFAIL", flush=True)
+            return
         all_latencies = [s for values in window.values() for s in values]
         sample = {"t": time.monotonic() - started, "rss": rss_mb(), "requests": len(all_latencies),
                   "errors": errors, "pg": pg_connections(),
