@@ -146,6 +146,11 @@ if py upload --a "$a" --b "$b" --session "$log/session.txt" --file "$log/upload.
         --name chats.jsonl --give-up 60 >"$log/upload.json" 2>"$log/upload.err"; then
     import_id=$(json import_id <"$log/upload.json"); took=$(json seconds <"$log/upload.json")
     job_id=$(sql -c "SELECT job_id FROM imports WHERE id = $import_id")
+    # The page shows the counts as soon as the last batch is recorded; the job deletes the file's chunks just after.
+    for _ in $(seq 50); do
+        [[ $(sql -c "SELECT status FROM jobs WHERE id = $job_id") == succeeded ]] && break
+        sleep 0.2
+    done
     by=$(grep -l "job=$job_id .*job started\|job started.*job=$job_id\b" "$log"/worker-*.log 2>/dev/null | xargs -r -n1 basename | sed 's/.log//' | tr '\n' ' ')
     read -r created chunks imported < <(sql -F ' ' -c "SELECT created_count, (SELECT count(*) FROM import_chunks),
         (SELECT count(*) FROM conversations WHERE external_id LIKE 'upload-%') FROM imports WHERE id = $import_id")
