@@ -63,6 +63,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// True for a unique-constraint violation (SQLSTATE 23505).
     public var isUniqueViolation: Bool { sqlState == "23505" }
 
+    /// True when the server refused text it cannot store: a NUL character in text (SQLSTATE 22021) or a `\u0000`
+    /// in jsonb (22P05). The input's fault, so a client error rather than a 500.
+    public var isUnstorableText: Bool { sqlState == "22021" || sqlState == "22P05" }
+
     public var description: String { "database error (\(code))" }
 
     /// The full text, for logs only.

@@ -9,7 +9,7 @@ struct ParleyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "Conversation insights for LLM applications.",
-        subcommands: [Serve.self, Worker.self, Migrate.self, APIKeyCommand.self, UserCommand.self, Import.self, Demo.self, Models.self, ClusterCommand.self, Eval.self, Train.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, APIKeyCommand.self, UserCommand.self, Import.self, Demo.self, Models.self, ClusterCommand.self, Eval.self, Train.self, Purge.self],
         defaultSubcommand: Serve.self
     )
 }

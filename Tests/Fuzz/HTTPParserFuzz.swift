@@ -29,7 +29,7 @@ struct EventChecker {
                 guard let event = try parser.next() else { return true }
                 switch event {
                 case .head(let head):
-                    precondition(framing == nil, "head inside a message")
+                    require(framing == nil, "head inside a message")
                     framing = head.framing
                     bodyBytes = 0
                     _ = (head.path, head.query, head.clientWantsKeepAlive, head.expectsContinue)
@@ -37,14 +37,14 @@ struct EventChecker {
                     _ = PercentDecoding.decodePathSegment(head.path)
                     try parser.limitBody(to: 4096)
                 case .body(let chunk):
-                    precondition(framing != nil && framing != HTTPRequestHead.Framing.none, "body without framing")
-                    precondition(!chunk.isEmpty, "empty body chunk")
+                    require(framing != nil && framing != HTTPRequestHead.Framing.none, "body without framing")
+                    require(!chunk.isEmpty, "empty body chunk")
                     bodyBytes += chunk.count
-                    if case .length(let length)? = framing { precondition(bodyBytes <= length, "body too long") }
-                    precondition(bodyBytes <= 4096, "body limit ignored")
+                    if case .length(let length)? = framing { require(bodyBytes <= length, "body too long") }
+                    require(bodyBytes <= 4096, "body limit ignored")
                 case .end:
-                    precondition(framing != nil, "end without head")
-                    if case .length(let length)? = framing { precondition(bodyBytes == length, "body length") }
+                    require(framing != nil, "end without head")
+                    if case .length(let length)? = framing { require(bodyBytes == length, "body length") }
                     framing = nil
                 }
             } catch {

@@ -15,6 +15,11 @@ import Testing
 ///   a key with it → neither.
 /// - Across projects: every route with an id, given the id of an object of another project, answers 404 (or
 ///   another 4xx for writes), never a 2xx, to every role and every key; and the object is unchanged.
+/// - CSRF: every form post (sign-in and sign-out included), sent by an admin (who may post every form) without
+///   the session's token, with a forged one, or with another session's valid token, is refused with 403 and
+///   changes nothing.
+///
+/// The test prints one `access-matrix:` line with its counts (read by scripts/reliability/55-access.sh).
 @Suite(.serialized) struct AccessMatrixTests {
     /// Minimum role of every dashboard route; nil for routes open to everyone (sign-in).
     static let pages: [String: Role?] = [
@@ -215,6 +220,7 @@ import Testing
         let anonymous = dashboard.client
         let theirsBefore = try await Self.snapshot(dashboard.pool, projectID: other)
         var checked = 0
+        var crossProject = 0
 
         // 1. Pages: anonymous → sign in; below the minimum → 403; at or above → the page; other project's ids → 404.
         for route in pageRoutes.sorted() {
@@ -244,6 +250,7 @@ import Testing
                     let ok = method == "GET" ? [403, 404].contains(reply.status)
                                              : (400..<500).contains(reply.status) || reply.status == 303
                     #expect(ok, "\(role) \(method) \(foreign) (another project's id) → \(reply.status)")
+                    crossProject += 1
                 }
             }
         }
@@ -270,11 +277,55 @@ import Testing
                 let reply = try await app.send(operation.method, foreign, body: body, key: ownKey)
                 let ok = operation.method == "GET" ? reply.status == 404 : (400..<500).contains(reply.status)
                 #expect(ok, "\(operation.method) \(foreign) (another project's id) → \(reply.status)")
+                crossProject += 1
             }
             checked += 1
         }
         #expect(try await Self.snapshot(dashboard.pool, projectID: other) == theirsBefore,
                 "an API call with another project's ids changed that project")
         #expect(checked > 100)
+
+        // 3. CSRF: every form post without the session's token → 403, and nothing changes.
+        let formPosts = pageRoutes.filter { $0.hasPrefix("POST ") }.sorted()
+        let csrfChecks = try await Self.formsRefuseMissingCSRF(dashboard, formPosts, own: own, admin: clients[.admin]!,
+                                                               reviewer: clients[.reviewer]!)
+        #expect(csrfChecks >= formPosts.count * 3)
+
+        print("""
+            access-matrix: \(pageRoutes.count) dashboard routes × 4 roles, \(operations.count) API routes × \
+            \(APIKeyStore.scopes.count + 1) keys (none and one per scope), \(crossProject) cross-project checks, \
+            \(formPosts.count) form posts × 3 CSRF cases
+            """)
+    }
+
+    /// Sends every form post in `routes` as `admin` (allowed everywhere) without a CSRF token, with a forged one and
+    /// with `reviewer`'s valid token: each must be the 403 "form has expired" page and leave the project as it was.
+    /// Sign-in is checked from a fresh browser (its token is a double-submit cookie). Returns the requests sent.
+    static func formsRefuseMissingCSRF(_ dashboard: DashboardApp, _ routes: [String], own: Objects,
+                                       admin: DashboardClient, reviewer: DashboardClient) async throws -> Int {
+        let pool = dashboard.pool, project = dashboard.app.projectID
+        let before = try await snapshot(pool, projectID: project)
+        let reviewerToken = try #require(DashboardClient.csrfToken(in: try await reviewer.send("GET", "/").body))
+        let adminToken = try #require(DashboardClient.csrfToken(in: try await admin.send("GET", "/").body))
+        #expect(reviewerToken != adminToken, "two sessions share a CSRF token")
+        var sent = 0
+        for route in routes {
+            let path = try #require(own.fill(String(route.dropFirst("POST ".count))), "no object for \(route)")
+            let client = path == "/login" ? dashboard.client : admin
+            if path == "/login" { _ = try await client.send("GET", "/login") }  // its double-submit cookie
+            let fields = [("email", "admin@example.com"), ("password", DashboardApp.password), ("project", "\(project)"),
+                          ("name", "csrf"), ("role", "viewer"), ("status", "resolved")]
+            for (label, token) in [("no token", nil), ("a forged token", "forged"), ("another session's token", reviewerToken)] {
+                let form = fields + (token.map { [("_csrf", $0)] } ?? [])
+                let reply = try await client.send("POST", path, form: form)
+                #expect(reply.status == 403 && reply.body.contains("This form has expired"),
+                        "\(route) with \(label) → \(reply.status), expected the 403 CSRF page")
+                sent += 1
+            }
+        }
+        // The admin is still signed in and nothing was changed.
+        #expect(try await admin.send("GET", "/settings").status == 200)
+        #expect(try await snapshot(pool, projectID: project) == before, "a form post without its CSRF token changed data")
+        return sent
     }
 }

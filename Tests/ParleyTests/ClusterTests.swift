@@ -196,6 +196,27 @@ import Testing
         #expect(leaves[bread.0]?["flag_rate"] as? Double == 0)
     }
 
+    /// Found by `make reliability` (30-kill): a worker killed mid-run left the run of its attempt 'running' for ever.
+    @Test func attemptAfterAKilledWorkerLeavesNoRunRunning() async throws {
+        var f = try await Self.fixture()
+        let app = f.app
+        defer { Task { await app.stop() } }
+        try await f.add(perTopic: 10, prefix: "k")
+        let started = try await app.send("POST", "/api/v1/clusters/runs", body: Data(#"{"clusters": 3}"#.utf8),
+                                         key: f.writeKey)
+        let job = try #require(started.json["job_id"] as? Int)
+        // The first attempt's worker died after recording its run.
+        try await app.database.pool.query("""
+            INSERT INTO cluster_runs (project_id, job_id, model, requested_clusters)
+            VALUES (\(app.projectID), \(job), \(f.model), 3)
+            """)
+        #expect(try await app.finish(job: job).status == "succeeded")
+        let statuses = try await app.database.pool.query(
+            "SELECT status FROM cluster_runs WHERE job_id = \(job) ORDER BY id"
+        ).map { try $0.decode(0, as: String.self) }
+        #expect(statuses == ["failed", "completed"])
+    }
+
     @Test func newConversationsJoinTheirNearestClusterOrStayUnassigned() async throws {
         var f = try await Self.fixture()
         let app = f.app

@@ -48,6 +48,31 @@ import Testing
         #expect(try await dashboard.status(of: "/", token: tokenB) == 303)
     }
 
+    /// Session fixation with a real session: an attacker plants their own valid session token in the victim's
+    /// browser; when the victim signs in they get a new token, and the planted one never carries the victim's rights.
+    @Test func aPlantedValidSessionIsNotAdoptedAtSignIn() async throws {
+        let dashboard = try await DashboardApp.start()
+        defer { Task { await dashboard.stop() } }
+        let attacker = try await dashboard.signedIn("mallory@example.com", role: .viewer)
+        let planted = try #require(attacker.cookies[Dashboard.sessionCookie])
+        try await dashboard.user("victim@example.com", role: .admin)
+
+        let victim = dashboard.client
+        victim.cookies[Dashboard.sessionCookie] = planted
+        #expect(try await victim.send("GET", "/settings").status == 403, "the planted session is the attacker's viewer")
+        let signIn = try await victim.signIn(email: "victim@example.com", password: DashboardApp.password)
+        #expect(signIn.status == 303)
+        let issued = try #require(victim.cookies[Dashboard.sessionCookie])
+        #expect(issued != planted)
+        #expect(signIn.setCookies.contains { $0.hasPrefix("\(Dashboard.sessionCookie)=\(issued);") })
+        #expect(try await victim.send("GET", "/settings").status == 200)
+        // The attacker's token does not reach the victim's admin pages: it was ended at sign-in or is still theirs.
+        #expect([303, 403].contains(try await dashboard.status(of: "/settings", token: planted)))
+        #expect(try await dashboard.app.count("""
+            SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'victim@example.com'
+            """) == 1)
+    }
+
     @Test func wrongPasswordsUnknownUsersAndOpenRedirects() async throws {
         let dashboard = try await DashboardApp.start()
         defer { Task { await dashboard.stop() } }

@@ -9,7 +9,8 @@ import FoundationNetworking
 #endif
 
 /// The Import page over HTTP with real `multipart/form-data` bodies, against the real database: files are stored
-/// under `PARLEY_HOME/imports`, imported by the `import` job, then deleted; the page accounts for every line.
+/// in PostgreSQL (`import_chunks`, so any instance's worker can read them), imported by the `import` job, then
+/// deleted; the page accounts for every line.
 @Suite struct ImportPageTests {
     /// A dashboard whose `PARLEY_HOME` is a fresh temporary folder.
     static func start() async throws -> (DashboardApp, URL) {
@@ -49,13 +50,15 @@ import FoundationNetworking
         #expect(reply.status == 303, "\(reply.body)")
         let location = try #require(reply.location)
         #expect(location.hasPrefix("/import/"))
-        #expect(Self.files(in: folder).count == 1, "the file waits in PARLEY_HOME/imports")
+        #expect(try await app.count("SELECT count(*) FROM import_chunks") == 1, "the file waits in PostgreSQL")
+        #expect(Self.files(in: folder).isEmpty, "not on the disk of the server that received it")
         let queued = try await reviewer.send("GET", location)
         #expect(queued.status == 200)
         #expect(queued.body.contains("data-job-status=\"queued\""), "the page follows the job live")
 
         try await app.work(["import"])
-        #expect(Self.files(in: folder).isEmpty, "the file is deleted once read")
+        #expect(Self.files(in: folder).isEmpty, "the scratch copy is deleted once read")
+        #expect(try await app.count("SELECT count(*) FROM import_chunks") == 0, "the file is deleted once read")
         let ids = try await app.database.pool.query("SELECT external_id FROM conversations ORDER BY external_id")
             .map { try $0.decode(0, as: String.self) }
         #expect(ids == ["chats.jsonl:7", "imp-1", "imp-2", "imp-3"])
@@ -106,6 +109,30 @@ import FoundationNetworking
             SELECT detected_format, created_count FROM imports ORDER BY id DESC LIMIT 1
             """).first).decode((String, Int).self)
         #expect(gz == ("openai", 2))
+        #expect(Self.files(in: folder).isEmpty)
+        #expect(try await app.count("SELECT count(*) FROM import_chunks") == 0)
+    }
+
+    @Test func aFileOfSeveralChunksIsReadBackInOrder() async throws {
+        let (dashboard, folder) = try await Self.start()
+        defer { Task { await dashboard.stop() } }
+        let app = dashboard.app
+        let reviewer = try await dashboard.signedIn("reviewer@example.com", role: .reviewer)
+        // About 2.6 MB: three chunks, with lines cut across chunk boundaries.
+        let padding = String(repeating: "x", count: 900)
+        let text = (0..<2_800).map {
+            #"{"id": "big-\#($0)", "messages": [{"role": "user", "content": "question \#($0) \#(padding)"}]}"#
+        }.joined(separator: "\n")
+        #expect(try await Self.upload(reviewer, file: "big.jsonl", Data(text.utf8)).status == 303)
+        #expect(try await app.count("SELECT count(*) FROM import_chunks") == 3)
+        #expect(try await app.count("SELECT sum(length(data))::int8 FROM import_chunks") == text.utf8.count)
+        try await app.work(["import"])
+        let row = try #require(try await app.database.pool.query(
+            "SELECT status, read_count, created_count, rejected_count FROM imports").first)
+            .decode((String, Int, Int, Int).self)
+        #expect(row == ("completed", 2_800, 2_800, 0), "\(row)")
+        #expect(try await app.count("SELECT count(*) FROM conversations WHERE external_id = 'big-2799'") == 1)
+        #expect(try await app.count("SELECT count(*) FROM import_chunks") == 0)
         #expect(Self.files(in: folder).isEmpty)
     }
 
@@ -190,6 +217,7 @@ import FoundationNetworking
         #expect(failed.0 == "failed" && failed.1?.contains("gzip") == true, "\(failed)")
         #expect(try await reviewer.send("GET", "/import/1").body.contains("The import failed."))
         #expect(Self.files(in: folder).isEmpty)
+        #expect(try await app.count("SELECT count(*) FROM import_chunks") == 0, "a failed import's file is deleted too")
 
         // Roles and CSRF.
         #expect(try await viewer.send("GET", "/import").status == 403)

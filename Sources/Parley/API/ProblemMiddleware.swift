@@ -21,6 +21,9 @@ public struct ProblemMiddleware: Middleware {
                 logger.warning("database unavailable", metadata: ["request": "\(request.id)", "error": "\(error.logDescription)"])
                 return Problem.unavailable().response(for: request)
             }
+            if error.isUnstorableText {
+                return Problem(.badRequest, title: "Invalid text", detail: Problem.nulText).response(for: request)
+            }
             logger.error("database error", metadata: ["request": "\(request.id)", "error": "\(error.logDescription)"])
             return Problem(.internalServerError, detail: "Something went wrong; quote the request id when reporting it.")
                 .response(for: request)
@@ -32,4 +35,9 @@ public struct ProblemMiddleware: Middleware {
             return Problem(error.status, detail: message).response(for: request)
         }
     }
+}
+
+extension Problem {
+    /// Why text with a NUL character is refused (PostgreSQL cannot store U+0000).
+    static let nulText = "Text cannot contain NUL (U+0000) characters."
 }

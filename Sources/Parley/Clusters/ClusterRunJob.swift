@@ -36,6 +36,12 @@ struct ClusterRunJob: JobHandler {
         let model = try await provider.embedder().modelID
         let pool = context.pool
         let started = Date()
+        // An earlier attempt of this job whose worker died (kill -9, lost lease) left its run 'running' for ever.
+        try await pool.query("""
+            UPDATE cluster_runs SET status = 'failed', error = 'interrupted: the worker running it stopped',
+                finished_at = now()
+            WHERE job_id = \(job.id) AND status = 'running'
+            """)
         let runID = try await pool.query("""
             INSERT INTO cluster_runs (project_id, job_id, model, requested_clusters)
             VALUES (\(projectID), \(job.id), \(model), \(requested)) RETURNING id

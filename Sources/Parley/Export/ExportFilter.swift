@@ -80,6 +80,11 @@ struct ExportFilter: Sendable {
         } catch let problem as Problem {
             errors += problem.errors
         }
+        // PostgreSQL refuses text with a NUL, and an export's query runs after its head is sent: refused here, or
+        // the download is cut off (found by scripts/reliability/60-payloads.sh).
+        for pair in query.pairs where pair.value.contains("\u{0}") {
+            errors.append(.init(path: pair.name, message: "must not contain NUL (U+0000) characters"))
+        }
         if !errors.isEmpty { throw Problem.invalidFields(errors, title: "Invalid export filter") }
     }
 

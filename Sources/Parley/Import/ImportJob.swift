@@ -5,14 +5,17 @@ import Postgres
 
 /// The `import` job: imports a file uploaded from the dashboard (`/import`) into its project, then deletes it.
 ///
-/// The file waits in `<PARLEY_HOME>/imports` under a generated name. Reading and parsing happen a batch at a time on
-/// the job's own queue (`ImportFile`); each batch goes through `ConversationImporter` (the validation and idempotency
-/// of `parley import` and the API). Progress is the share of the file's bytes read; the counts and the first
-/// rejected lines with their reasons are kept in the `imports` row, so the page can show that every line read ended
-/// as stored, duplicate, conflict or rejected. A `.gz` file is inflated next to itself first.
+/// The file waits in PostgreSQL (`import_chunks`), so the worker of any instance can import it, not only the one
+/// that received the upload. The job copies the chunks in order to a scratch file on its own machine
+/// (`<PARLEY_HOME>/imports`), deletes the chunks and the scratch file when it finishes (completed, failed or
+/// cancelled). Reading and parsing happen a batch at a time on the job's own queue (`ImportFile`); each batch goes
+/// through `ConversationImporter` (the validation and idempotency of `parley import` and the API). Progress is the
+/// share of the file's bytes read; the counts and the first rejected lines with their reasons are kept in the
+/// `imports` row, so the page can show that every line read ended as stored, duplicate, conflict or rejected. A
+/// `.gz` file is inflated next to its scratch copy first.
 struct ImportJob: JobHandler {
     let kind = "import"
-    /// `PARLEY_HOME`: the files are in its `imports` folder.
+    /// `PARLEY_HOME`: scratch copies of the files are made in its `imports` folder.
     let home: String
     var limits = IngestLimits()
     /// Records read and stored per batch.
@@ -22,7 +25,7 @@ struct ImportJob: JobHandler {
     /// Most bytes a `.gz` upload may inflate to.
     static let maxInflatedBytes = 8 << 30
 
-    /// The folder uploads wait in.
+    /// The folder of this machine's scratch copies.
     static func directory(home: String) -> URL {
         URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent("imports", isDirectory: true)
     }
@@ -37,23 +40,48 @@ struct ImportJob: JobHandler {
         guard let projectID = job.projectID, let importID = job.payload["import_id"]?.intValue else { return }
         let store = ImportStore(pool: context.pool)
         guard let upload = try await store.upload(importID, projectID: projectID) else { return }
-        let path = Self.directory(home: home).appendingPathComponent(upload.storedName).path
-        var inflated: String?
+        let directory = Self.directory(home: home)
+        let path = directory.appendingPathComponent("\(importID)-\(UUID().uuidString.lowercased()).upload").path
         defer {
             try? FileManager.default.removeItem(atPath: path)
-            if let inflated { try? FileManager.default.removeItem(atPath: inflated) }
+            try? FileManager.default.removeItem(atPath: path + ".inflated")
         }
+        do {
+            try await importFile(upload, from: path, store: store, projectID: projectID, context: context)
+        } catch {
+            // In a task of its own: a cancelled job's task would refuse the query.
+            await Task { try? await store.deleteChunks(importID: importID) }.value
+            throw error
+        }
+        try await store.deleteChunks(importID: importID)
+    }
+
+    /// Copies the file out of the database to `path` and imports it.
+    private func importFile(_ upload: ImportStore.Upload, from path: String, store: ImportStore, projectID: Int,
+                            context: JobContext) async throws {
+        let importID = upload.id
         var counts = ImportStore.Counts()
         var rejections: [String] = []
         do {
             let file = ImportFile()
+            try await context.report(progress: 1, message: "fetching \(upload.fileName)")
+            var seq = 0
+            try await file.create(path, directory: Self.directory(home: home).path)
+            while let chunk = try await store.chunk(importID: importID, seq: seq) {
+                try Task.checkCancellation()
+                try await file.append(chunk)
+                seq += 1
+            }
+            try await file.closeWriting()
+            guard seq > 0 else {
+                throw ImportError(.unreadable, line: 0, "the uploaded file is gone from the database")
+            }
             var source = path
             var name = upload.fileName
             if name.lowercased().hasSuffix(".gz") {
                 try await context.report(progress: 1, message: "decompressing \(name)")
                 name = String(name.dropLast(3))
-                inflated = path + ".inflated"
-                source = inflated ?? path
+                source = path + ".inflated"
                 try await file.inflate(path, to: source, limit: Self.maxInflatedBytes)
             }
             let format = try await file.open(source, fileName: name, format: upload.format.flatMap { ImportReader.Format(rawValue: $0) },
@@ -142,6 +170,7 @@ final class ImportFile: @unchecked Sendable {
     private var reader: ImportReader?
     private var handle: FileHandle?
     private var size: UInt64 = 0
+    private var output: FileHandle?
 
     /// Opens the file and reads its first line (CSV: its header).
     /// - Returns: the format the reader uses.
@@ -150,7 +179,7 @@ final class ImportFile: @unchecked Sendable {
               mapping: ImportReader.CSVMapping?) async throws -> ImportReader.Format {
         try await onQueue {
             guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw ImportError(.unreadable, line: 0, "the uploaded file is gone from this server")
+                throw ImportError(.unreadable, line: 0, "the scratch copy of the upload cannot be read")
             }
             self.handle = handle
             self.size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
@@ -173,6 +202,32 @@ final class ImportFile: @unchecked Sendable {
             guard !records.isEmpty else { return nil }
             let offset = (try? self.handle?.offset()) ?? self.size
             return Batch(records: records, offset: offset, size: self.size)
+        }
+    }
+
+    /// Creates (or empties) the scratch file at `path`, readable by this process only, to `append` to.
+    func create(_ path: String, directory: String) async throws {
+        try await onQueue {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+                  let handle = FileHandle(forWritingAtPath: path) else {
+                throw ImportError(.unreadable, line: 0, "cannot write a scratch copy of the uploaded file")
+            }
+            self.output = handle
+        }
+    }
+
+    /// Appends bytes to the file opened by `create`.
+    func append(_ bytes: Data) async throws {
+        try await onQueue { try self.output?.write(contentsOf: bytes) }
+    }
+
+    /// Closes the file opened by `create`.
+    func closeWriting() async throws {
+        try await onQueue {
+            try self.output?.close()
+            self.output = nil
         }
     }
 

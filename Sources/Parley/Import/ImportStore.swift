@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
 
-/// The `imports` table: files uploaded from the dashboard, their job, and what importing them did.
+/// The `imports` table: files uploaded from the dashboard, their job, and what importing them did (the files
+/// themselves wait in `import_chunks`: `ImportStore+Chunks.swift`).
 struct ImportStore: Sendable {
     let pool: PostgresPool
 
@@ -51,17 +52,6 @@ struct ImportStore: Sendable {
             conflict += summary.conflict
             rejected += summary.rejected
         }
-    }
-
-    /// Records an upload whose file is already stored; returns its id.
-    func create(projectID: Int, fileName: String, storedName: String, size: Int, format: String?,
-                csvMapping: JSONValue?, uploadedBy: String) async throws -> Int {
-        try await pool.query("""
-            INSERT INTO imports (project_id, file_name, stored_name, size_bytes, format, csv_mapping, uploaded_by)
-            VALUES (\(projectID), \(fileName), \(storedName), \(size), \(format), \(csvMapping?.serialized())::jsonb,
-                    \(uploadedBy))
-            RETURNING id
-            """).first?.decode(0, as: Int.self) ?? 0
     }
 
     /// Links the upload to the job that imports it.

@@ -64,6 +64,9 @@ extension JSONParser.Cursor {
         } else if (0xDC00...0xDFFF).contains(scalar) {
             throw error("lone surrogate in \\u escape")
         }
+        // PostgreSQL text and jsonb cannot hold U+0000: refused here, as malformed input, rather than failing the
+        // INSERT with a 500 (found by scripts/reliability/60-payloads.sh).
+        guard scalar != 0 else { throw error("\\u0000 (NUL) is not allowed in a string") }
         guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
         out.append(contentsOf: String(Character(unicode)).utf8)
     }

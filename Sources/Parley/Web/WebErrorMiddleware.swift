@@ -41,6 +41,8 @@ struct WebErrorMiddleware: Middleware {
                                              metadata: ["request": "\(request.id)", "error": "\(error.logDescription)"])
             failure = WebError(.serviceUnavailable, message: "The database cannot be reached right now. Try again in a moment.",
                                headers: ["Retry-After": "5"])
+        case let error as PostgresError where error.isUnstorableText:
+            failure = WebError(.badRequest, message: Problem.nulText)
         case let error as PostgresError:
             dashboard.context.logger.error("database error on a page",
                                            metadata: ["request": "\(request.id)", "error": "\(error.logDescription)"])

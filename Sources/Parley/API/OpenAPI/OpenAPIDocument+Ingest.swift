@@ -17,6 +17,13 @@ extension OpenAPIDocument {
                                                     required: ["conversations"])]],
                      status: 201,
                      response: Schema.ref("IngestOutcome"),
+                     otherResponses: [200: ["anyOf": [
+                         Schema.ref("IngestOutcome"),
+                         Schema.object(["results": Schema.array(Schema.ref("IngestOutcome")),
+                                        "created": Schema.integer, "updated": Schema.integer,
+                                        "duplicate": Schema.integer, "conflict": Schema.integer],
+                                       required: ["results", "created", "updated", "duplicate", "conflict"]),
+                     ]]],
                      errors: [409]),
         APIOperation("POST", "/api/v1/conversations/bulk", "Store many conversations from NDJSON", tag: "Ingest",
                      scope: "ingest",

@@ -31,7 +31,7 @@ extension OpenAPIDocument {
                         + "already yours): it moves to in_review, assigned to the caller. Concurrent callers never get "
                         + "the same item. 204 with no body when nothing is left.",
                      body: Schema.object(["filter": TriageSchemas.filterObject]), bodyRequired: false,
-                     response: TriageSchemas.detail, errors: [204, 422]),
+                     response: TriageSchemas.detail, otherResponses: [204: Schema.any], errors: [422]),
         APIOperation("GET", "/api/v1/triage/items/:id", "Get one item in full", tag: "Triage", scope: "read",
                      description: "The conversation's messages, the flags with their spans, comments, the corrected "
                         + "answer, the review (others' votes hidden until the caller voted) and the history.",

@@ -89,6 +89,9 @@ struct APIOperation: Sendable {
     var status = 200
     var responseType = "application/json"
     var response: JSONValue? = nil
+    /// Further success statuses with their schemas (same media type), e.g. 200 for a duplicate besides 201;
+    /// a 204 has no content (its schema is ignored).
+    var otherResponses: [Int: JSONValue] = [:]
     /// Error statuses besides 401/403 (added when `scope` is set) and 400/404 (when there is a body or path id).
     var errors: [Int] = []
 
@@ -96,7 +99,7 @@ struct APIOperation: Sendable {
          description: String? = nil, query: [APIParameter] = [], stringPathParameters: [String] = [],
          body: JSONValue? = nil, bodyType: String = "application/json", bodyRequired: Bool = true,
          status: Int = 200, responseType: String = "application/json", response: JSONValue? = nil,
-         errors: [Int] = []) {
+         otherResponses: [Int: JSONValue] = [:], errors: [Int] = []) {
         self.method = method
         self.path = path
         self.summary = summary
@@ -111,6 +114,7 @@ struct APIOperation: Sendable {
         self.status = status
         self.responseType = responseType
         self.response = response
+        self.otherResponses = otherResponses
         self.errors = errors
     }
 
@@ -153,11 +157,16 @@ struct APIOperation: Sendable {
             success["content"] = .object([responseType: ["schema": response ?? Schema.anyObject]])
         }
         responses[String(status)] = .object(success)
+        for (code, schema) in otherResponses {
+            responses[String(code)] = code == 204 ? ["description": "Success, no content."]
+                : ["description": "Success.", "content": .object([responseType: ["schema": schema]])]
+        }
         var errorStatuses = Set(errors)
         if scope != nil { errorStatuses.formUnion([401, 403]) }
-        if body != nil || !query.isEmpty { errorStatuses.insert(400) }
+        // 400 for a malformed request, 422 for well-formed values that are not acceptable (query filters included).
+        if body != nil || !query.isEmpty { errorStatuses.formUnion([400, 422]) }
         if !pathParameterNames.isEmpty { errorStatuses.insert(404) }
-        if body != nil { errorStatuses.formUnion([413, 415, 422]) }
+        if body != nil { errorStatuses.formUnion([413, 415]) }
         errorStatuses.insert(500)
         errorStatuses.insert(503)
         for code in errorStatuses.sorted() { responses[String(code)] = ["$ref": "#/components/responses/Problem"] }

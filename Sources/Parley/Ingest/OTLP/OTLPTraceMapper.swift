@@ -119,11 +119,21 @@ public struct OTLPTraceMapper: Sendable {
             let output = chatSpans.compactMap {
                 $0.integer("gen_ai.usage.output_tokens") ?? $0.integer("gen_ai.usage.completion_tokens")
             }
-            if !input.isEmpty { metadata["input_tokens"] = .number(String(input.reduce(0, +))) }
-            if !output.isEmpty { metadata["output_tokens"] = .number(String(output.reduce(0, +))) }
+            if !input.isEmpty { metadata["input_tokens"] = .number(String(Self.total(input))) }
+            if !output.isEmpty { metadata["output_tokens"] = .number(String(Self.total(output))) }
             metadata["span_count"] = .number(String(chatSpans.count))
             object["metadata"] = .object(metadata)
             return (String(format: "%020llu", start ?? 0) + key, .object(object))
+        }
+
+        /// The sum of token counts, saturated: they are int64 values chosen by the client, and a plain `+` past
+        /// `Int.max` would trap (two spans of 2^62 tokens crashed the server;
+        /// seen while writing the scripts/fuzz.sh otlp harness, which traps on it).
+        static func total(_ counts: [Int]) -> Int {
+            counts.reduce(0) { sum, count in
+                let (result, overflow) = sum.addingReportingOverflow(count)
+                return overflow ? (count > 0 ? .max : .min) : result
+            }
         }
 
         static func date(_ nanos: UInt64) -> Date { Date(timeIntervalSince1970: Double(nanos) / 1e9) }

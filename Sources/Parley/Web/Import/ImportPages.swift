@@ -5,8 +5,9 @@ import HTTPServer
 /// every line.
 ///
 /// - `GET /import`: the upload form and the recent imports;
-/// - `POST /import` (`multipart/form-data`, up to `maxUploadBytes`): stores the file in `<PARLEY_HOME>/imports`,
-///   checks that it can be read (format, CSV header), queues an `import` job and redirects to its page;
+/// - `POST /import` (`multipart/form-data`, up to `maxUploadBytes`): checks that the file can be read (format, CSV
+///   header), stores it in PostgreSQL (so any instance's worker can import it), queues an `import` job and
+///   redirects to its page;
 /// - `GET /import/{id}`: the job's live progress (followed by `app.js` through `/jobs.json`), then the counts and
 ///   the rejected lines with their reasons.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPServer
 
-/// One submitted upload form: checks the file, stores it under `<PARLEY_HOME>/imports`, queues its job.
+/// One submitted upload form: checks the file, stores it in PostgreSQL (`import_chunks`), queues its job.
 ///
 /// Problems the uploader can fix (no file, empty, binary, unknown format, a CSV without a column for the user's
 /// text) come back at once as a flash message on `/import`, and nothing is stored or queued.
@@ -45,25 +45,20 @@ struct ImportUpload {
                 + "OpenAI chat JSONL or CSV, optionally gzip-compressed (.gz).")
         }
 
-        let directory = ImportJob.directory(home: page.context.configuration.home)
-        let storedName = UUID().uuidString.lowercased() + ".upload"
-        let path = directory.appendingPathComponent(storedName).path
-        let bytes = file.body
-        try await offThread {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                  let handle = FileHandle(forWritingAtPath: path) else {
-                throw WebError(.internalServerError, message: "The upload could not be saved on the server.")
-            }
-            defer { try? handle.close() }
-            try handle.write(contentsOf: bytes)
-        }
+        let bytes = Data(file.body)
         if !gzip {
             // Reading the first line now tells the uploader at once about an unknown format or a CSV header
-            // without a column for the user's text (the job would fail the same way, later).
+            // without a column for the user's text (the job would fail the same way, later). The reader wants a
+            // file: a private scratch copy, deleted at once.
             let name = name, format = format
             let problem = try await offThread { () -> String? in
+                let path = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("parley-upload-\(UUID().uuidString.lowercased())").path
+                guard FileManager.default.createFile(atPath: path, contents: bytes,
+                                                     attributes: [.posixPermissions: 0o600]) else {
+                    throw WebError(.internalServerError, message: "The upload could not be checked on the server.")
+                }
+                defer { try? FileManager.default.removeItem(atPath: path) }
                 do {
                     let reader = try ImportReader(path: path, format: format, csvMapping: mapping?.mapping, idPrefix: name)
                     // A first line that is not JSON means another format, rather than one bad record.
@@ -76,14 +71,14 @@ struct ImportUpload {
                 }
             }
             if let problem {
-                try? FileManager.default.removeItem(atPath: path)
                 return try await refuse("\(name) cannot be imported: \(ImportUpload.sentence(problem)) "
                     + "Choose the format, or for CSV the columns, below.")
             }
         }
+        // The file goes to PostgreSQL, not this server's disk, so the worker of any instance can import it.
         let id = try await store.create(
-            projectID: page.projectID, fileName: name, storedName: storedName, size: bytes.count,
-            format: format?.rawValue, csvMapping: mapping?.json, uploadedBy: "user:\(page.user.id)")
+            projectID: page.projectID, fileName: name, storedName: UUID().uuidString.lowercased() + ".upload",
+            bytes: bytes, format: format?.rawValue, csvMapping: mapping?.json, uploadedBy: "user:\(page.user.id)")
         guard let job = try await ImportJob.enqueue(importID: id, projectID: page.projectID,
                                                     on: JobQueue(pool: page.pool)) else {
             throw WebError(.internalServerError, message: "The import could not be queued.")
