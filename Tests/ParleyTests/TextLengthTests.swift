@@ -1,0 +1,33 @@
+import Foundation
+import Parley
+import Postgres
+import Testing
+
+/// Length limits are checked as PostgreSQL counts them (code points), not as Swift counts characters (grapheme
+/// clusters): a name of 150 accented letters written with combining marks is 150 characters to Swift but 300 to
+/// the database's CHECK, and used to get a 500 instead of a 400 (schemathesis found it on the cluster rename).
+struct TextLengthTests {
+    static let combining = String(repeating: "e\u{301}", count: 150)
+
+    @Test func combiningMarksAreCountedAsTheDatabaseCountsThem() async throws {
+        let app = try await TestApp.start()
+        defer { Task { await app.stop() } }
+        let key = try await app.context.apiKeys.create(projectID: app.projectID, scopes: APIKeyStore.scopes).key
+        #expect(Self.combining.count == 150 && Self.combining.unicodeScalars.count == 300)
+        let cluster = try await app.database.pool.query("""
+            INSERT INTO clusters (project_id, level, auto_name, status) VALUES (\(app.projectID), 0, 'k', 'active')
+            RETURNING id
+            """).first!.decode(0, as: Int.self)
+        let body = try JSONSerialization.data(withJSONObject: ["name": Self.combining])
+        let rename = try await app.send("PATCH", "/api/v1/clusters/\(cluster)", body: body, key: key)
+        #expect(rename.status == 400 || rename.status == 422, "got \(rename.status): \(rename.text)")
+        let fits = try JSONSerialization.data(withJSONObject: ["name": String(repeating: "e\u{301}", count: 100)])
+        #expect(try await app.send("PATCH", "/api/v1/clusters/\(cluster)", body: fits, key: key).status == 200)
+
+        let rule = try JSONSerialization.data(withJSONObject: [
+            "name": Self.combining, "severity": "low", "condition": ["type": "keywords", "words": ["x"]],
+        ])
+        let created = try await app.send("POST", "/api/v1/rules", body: rule, key: key)
+        #expect(created.status == 400 || created.status == 422, "got \(created.status): \(created.text)")
+    }
+}
