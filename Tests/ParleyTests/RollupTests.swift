@@ -211,10 +211,11 @@ import Testing
             for worker in 0..<6 {
                 group.addTask {
                     for batch in 0..<10 {
+                        let prefix = "w\(worker)-b\(batch)-"
                         try await pool.query("""
                             INSERT INTO conversations (project_id, external_id, model, prompt_version, started_at,
                                                        message_count, messages, content_hash)
-                            SELECT \(project), 'w\(worker)-b\(batch)-' || g, 'm' || (g % 3), 'v' || (g % 2),
+                            SELECT \(project), \(prefix) || g, 'm' || (g % 3), 'v' || (g % 2),
                                    timestamptz '2026-11-20 00:00+00' + (g % 2) * interval '1 day', 2, '[]', 'h'
                             FROM generate_series(1, 50) g
                             """)

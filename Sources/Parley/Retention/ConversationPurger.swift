@@ -4,15 +4,15 @@ import Postgres
 /// Deletes conversations started before a cutoff, with everything derived from them, in small transactions.
 ///
 /// Each batch (`batchSize` conversations of one project, oldest first) is one transaction: it locks its rows
-/// (`FOR UPDATE SKIP LOCKED`, so ingestion and jobs touching other rows never wait long), subtracts them from
-/// `cluster_daily_stats` (the per-cluster, per-day counts the cluster pages read), drops their queued
-/// `pending_work`, and deletes them; the foreign keys cascade to embeddings, search rows, cluster members and map
+/// (`FOR UPDATE SKIP LOCKED`, so ingestion and jobs touching other rows never wait long), drops their queued
+/// `pending_work`, deletes them, and recomputes the daily rollups of the days it touched
+/// (`parley_refresh_rollups`, migration 0015: conversation, intent and cluster statistics); the foreign keys cascade to embeddings, search rows, cluster members and map
 /// points, flags, triage items (with ratings and comments), intent labels and predictions, and set references from
 /// intent examples and replay items to NULL. An interrupted purge loses at most the batch in flight (rolled back)
 /// and a re-run continues where it stopped.
 ///
 /// `clusters.size` stays the last clustering run's count (it is rewritten by the next run); pages count members
-/// from `cluster_daily_stats`, which stays exact.
+/// from `cluster_daily_stats` / `cluster_day_totals`, which stay exact.
 public struct ConversationPurger: Sendable {
     /// Where a purge stands.
     public struct Progress: Sendable, Equatable {
@@ -82,36 +82,17 @@ public struct ConversationPurger: Sendable {
                 FOR UPDATE SKIP LOCKED
                 """).map { try $0.decode(0, as: Int.self) }
             guard !ids.isEmpty else { return 0 }
-            // Same grouping as `ClusterStatistics`: cluster, day of `started_at` (UTC), model, prompt version.
-            try await connection.query("""
-                UPDATE cluster_daily_stats s SET
-                    conversations = s.conversations - g.conversations, outliers = s.outliers - g.outliers,
-                    thumbs_up = s.thumbs_up - g.thumbs_up, thumbs_down = s.thumbs_down - g.thumbs_down,
-                    rating_sum = s.rating_sum - g.rating_sum, rating_count = s.rating_count - g.rating_count
-                FROM (
-                    SELECT m.cluster_id, (c.started_at AT TIME ZONE 'UTC')::date AS day,
-                           coalesce(c.model, '') AS model, coalesce(c.prompt_version, '') AS prompt_version,
-                           count(*)::int AS conversations, (count(*) FILTER (WHERE m.is_outlier))::int AS outliers,
-                           (count(*) FILTER (WHERE c.feedback_thumb = 1))::int AS thumbs_up,
-                           (count(*) FILTER (WHERE c.feedback_thumb = -1))::int AS thumbs_down,
-                           coalesce(sum(c.feedback_rating), 0)::int AS rating_sum,
-                           count(c.feedback_rating)::int AS rating_count
-                    FROM cluster_members m JOIN conversations c ON c.id = m.conversation_id
-                    WHERE m.conversation_id = ANY(\(ids)) AND m.cluster_id IS NOT NULL
-                    GROUP BY 1, 2, 3, 4
-                ) g
-                WHERE s.cluster_id = g.cluster_id AND s.day = g.day AND s.model = g.model
-                    AND s.prompt_version = g.prompt_version
-                """)
-            try await connection.query("""
-                DELETE FROM cluster_daily_stats
-                WHERE project_id = \(projectID) AND day <= (\(cutoff)::timestamptz AT TIME ZONE 'UTC')::date
-                    AND conversations <= 0
-                """)
+            // The UTC days the batch touches: their rollups (migration 0015, cluster statistics included) are
+            // recomputed from what is left once the rows are gone.
+            let days = try await connection.query("""
+                SELECT min((started_at AT TIME ZONE 'UTC')::date), max((started_at AT TIME ZONE 'UTC')::date)
+                FROM conversations WHERE id = ANY(\(ids))
+                """).first!.decode((Date, Date).self)
             try await connection.query("""
                 DELETE FROM pending_work WHERE project_id = \(projectID) AND conversation_id = ANY(\(ids))
                 """)
             try await connection.query("DELETE FROM conversations WHERE id = ANY(\(ids))")
+            try await connection.query("SELECT parley_refresh_rollups(\(projectID), \(days.0)::date, \(days.1)::date)")
             return ids.count
         }
     }

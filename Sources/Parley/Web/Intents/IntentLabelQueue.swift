@@ -3,8 +3,8 @@ import Postgres
 
 /// The conversations waiting for a human intent label, least confident first.
 ///
-/// Unlabelled conversations are ordered by the active model's confidence (those not classified yet first, newest
-/// first, then the least confident), then by id. The screen walks this order with a keyset cursor, so a skipped conversation
+/// Unlabelled conversations are ordered by the active model's confidence (those not classified yet first, then
+/// the least confident), then by id. The screen walks this order with a keyset cursor, so a skipped conversation
 /// is not shown again until the reviewer reaches the end of the queue and starts over.
 struct IntentLabelQueue: Sendable {
     let pool: PostgresPool
@@ -71,33 +71,35 @@ struct IntentLabelQueue: Sendable {
 
     /// The first conversation after `cursor` (from the start without one).
     ///
-    /// Two index walks instead of one sort of every conversation: the conversations not classified yet (newest
-    /// first, cursor key -1 and ids going down; only looked for when the rollups say there are any), then the
+    /// Two index walks instead of one sort of every conversation: the conversations not classified yet (cursor key
+    /// -1, by id; only looked for when the rollups say there are any, since finding them walks the ids), then the
     /// predictions by confidence (index `conversation_intents_confidence` / `_intent_confidence`, migration 0015).
     func next(projectID: Int, scope: Scope, after cursor: Cursor?) async throws -> Item? {
         let position = cursor ?? Cursor(key: -2, id: 0)
-        if position.key < 0, scope == .all,
+        // Confidences are scores that may be negative (down to -1): -1 and below is the unclassified part.
+        if position.key <= -1, scope == .all,
            try await unclassified(projectID: projectID) > 0,
            let row = try await pool.query("""
             SELECT c.id, c.external_id, c.messages::text, c.started_at, c.model
             FROM conversations c
-            WHERE c.project_id = \(projectID) AND (\(position.key < -1) OR c.id < \(position.id))
+            WHERE c.project_id = \(projectID) AND (\(position.key < -1) OR c.id > \(position.id))
               AND NOT EXISTS (SELECT 1 FROM conversation_intents i WHERE i.conversation_id = c.id)
               AND NOT EXISTS (SELECT 1 FROM intent_labels l WHERE l.conversation_id = c.id)
-            ORDER BY c.id DESC LIMIT 1
+            ORDER BY c.id LIMIT 1
             """).first {
             let (id, external, messages, started, model) = try row.decode((Int, String, String, Date, String?).self)
             return Item(id: id, externalID: external, messages: (try? JSONParser.parse(messages)) ?? .array([]),
                         startedAt: started, model: model, predicted: nil, confidence: nil, isClassified: false,
                         cursor: Cursor(key: -1, id: id))
         }
-        let after = position.key < 0 ? Cursor(key: -1, id: 0) : position
+        let range: PostgresQuery = position.key > -1
+            ? "AND (i.confidence, i.conversation_id) > (\(position.key), \(position.id))" : ""
         return try await pool.query("""
             SELECT c.id, c.external_id, c.messages::text, c.started_at, c.model, i.intent_id, i.confidence::float8,
                    i.confidence
             FROM conversation_intents i JOIN conversations c ON c.id = i.conversation_id
             WHERE i.project_id = \(projectID) AND \(condition(scope))
-              AND (i.confidence, i.conversation_id) > (\(after.key), \(after.id))
+              \(range)
               AND NOT EXISTS (SELECT 1 FROM intent_labels l WHERE l.conversation_id = i.conversation_id)
             ORDER BY i.confidence, i.conversation_id LIMIT 1
             """).first.map { row in
