@@ -6,7 +6,7 @@ SWIFT ?= swift
 PARLEY_HOME ?= $(CURDIR)/.parley
 export PARLEY_MODELS ?= $(HOME)/.cache/parley/models
 
-.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster bench-triage bench-pages eval-text reliability
+.PHONY: run test test-browser deps models build release serve clean bench-http fuzz-http bench-embed bench-ingest bench-cluster eval-cluster bench-triage bench-pages eval-text reliability fuzz
 
 ## deps: install the Debian packages Parley needs (only those missing)
 deps:
@@ -37,6 +37,7 @@ test: deps models
 	$(SWIFT) test --skip-build --filter 'InsightsTests|EmbeddingsTests'
 	$(SWIFT) test --skip-build --skip 'HTTPServerTests|InsightsTests|EmbeddingsTests'
 	@$(MAKE) --no-print-directory test-browser
+	@RELIABILITY_QUICK=1 scripts/reliability.sh
 
 ## test-browser: the dashboard in headless Chromium (selenium); screenshots in test-artifacts/screenshots
 test-browser: deps
@@ -49,6 +50,10 @@ bench-http:
 ## reliability: faults, load, hostile input and several instances; prints a table of every check with its figure
 reliability: deps models
 	@scripts/reliability.sh
+
+## fuzz: libFuzzer on every decoder for FUZZ_SECONDS each (TARGET=http|json|ndjson|otlp|multipart for one)
+fuzz:
+	@for t in $${TARGET:-http json ndjson otlp multipart}; do scripts/fuzz.sh $$t || exit 1; done
 
 ## fuzz-http: libFuzzer on the HTTP request parser for a bounded time
 fuzz-http:
