@@ -38,7 +38,7 @@ public struct AccountStore: Sendable {
         let email = try Self.validEmail(email)
         try Self.validate(password: password)
         let name = displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard name.count <= 200 else { throw AccountError(.invalidName, "the display name is longer than 200 characters") }
+        guard name.unicodeScalars.count <= 200 else { throw AccountError(.invalidName, "the display name is longer than 200 characters") }
         let hash = await hasher.hash(password)
         do {
             let row = try await pool.query("""

@@ -94,7 +94,7 @@ enum ClusterRoutes {
             case .null?: name = .some(nil)
             case .string(let text)?:
                 let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                if trimmed.isEmpty || trimmed.count > 200 {
+                if trimmed.isEmpty || trimmed.unicodeScalars.count > 200 {
                     errors.append(.init(path: "name", message: "must be 1 to 200 characters, or null to use the automatic name"))
                 }
                 name = .some(trimmed)

@@ -27,7 +27,7 @@ struct FlagRuleStore: Sendable {
             }
             if let value = object["name"] {
                 let text = value.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-                if text.isEmpty || text.count > 200 { errors.append(.init(path: "name", message: "must be 1 to 200 characters")) }
+                if text.isEmpty || text.unicodeScalars.count > 200 { errors.append(.init(path: "name", message: "must be 1 to 200 characters")) }
                 input.name = text
             } else if creating {
                 errors.append(.init(path: "name", message: "is required"))

@@ -60,7 +60,7 @@ struct IntentImport: Sendable {
             let cleanLabel = label?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             if cleanText.isEmpty || cleanText.count > 4_000 {
                 report.errors.append(.init(line: number, message: "text must be 1 to 4000 characters"))
-            } else if cleanLabel.isEmpty || cleanLabel.count > 200 {
+            } else if cleanLabel.isEmpty || cleanLabel.unicodeScalars.count > 200 {
                 report.errors.append(.init(line: number, message: "label must be 1 to 200 characters"))
             } else {
                 pairs.append((number, cleanText, cleanLabel))

@@ -191,7 +191,7 @@ enum IntentRoutes {
             return nil
         }
         guard let text = value.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines),
-              (name == "description" || !text.isEmpty), text.count <= limit else {
+              (name == "description" || !text.isEmpty), text.unicodeScalars.count <= limit else {
             errors.append(.init(path: name, message: "must be a string of \(name == "description" ? 0 : 1) to \(limit) characters"))
             return nil
         }

@@ -10,7 +10,7 @@ extension ReplayStore.Selection {
         var errors: [Problem.FieldError] = []
         var selection = Self()
         selection.name = (fields["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if selection.name.count > 200 { errors.append(.init(path: "name", message: "at most 200 characters")) }
+        if selection.name.unicodeScalars.count > 200 { errors.append(.init(path: "name", message: "at most 200 characters")) }
         selection.description = (fields["description"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if selection.description.count > 2_000 {
             errors.append(.init(path: "description", message: "at most 2,000 characters"))

@@ -120,7 +120,7 @@ extension TriageRoutes {
             } else if entries.contains(where: { $0.key == key }) {
                 errors.append(.init(path: "rubric[\(i)].key", message: "\"\(key)\" appears twice"))
             }
-            if name.isEmpty || name.count > 100 { errors.append(.init(path: "rubric[\(i)].name", message: "must be 1 to 100 characters")) }
+            if name.isEmpty || name.unicodeScalars.count > 100 { errors.append(.init(path: "rubric[\(i)].name", message: "must be 1 to 100 characters")) }
             if description.count > 1_000 { errors.append(.init(path: "rubric[\(i)].description", message: "at most 1000 characters")) }
             entries.append(.init(key: key, name: name, description: description))
         }

@@ -36,7 +36,7 @@ enum ClusterActions {
         router.page(post: "/clusters/:id/rename", minimum: .reviewer, in: dashboard) { page in
             let id = try clusterID(page)
             let name = (page.form["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard name.count <= 200 else {
+            guard name.unicodeScalars.count <= 200 else {
                 return try await page.redirect(to: "/clusters/\(id)", flash: .init("error", "Names are at most 200 characters."))
             }
             return try await edit(page, id) {
@@ -71,7 +71,7 @@ enum ClusterActions {
         router.page(post: "/clusters/:id/promote", minimum: .reviewer, in: dashboard) { page in
             let id = try clusterID(page)
             let name = (page.form["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard name.count <= 200 else {
+            guard name.unicodeScalars.count <= 200 else {
                 return try await page.redirect(to: "/clusters/\(id)", flash: .init("error", "Names are at most 200 characters."))
             }
             let intent: Int

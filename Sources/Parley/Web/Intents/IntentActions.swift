@@ -152,7 +152,7 @@ enum IntentActions {
     /// Why a name and description cannot be saved, or nil (the API's limits: 1–200 and 0–4,000 characters).
     static func invalid(name: String, description: String) -> String? {
         if name.isEmpty { return "Give the intent a name." }
-        if name.count > 200 { return "Names are at most 200 characters." }
+        if name.unicodeScalars.count > 200 { return "Names are at most 200 characters." }
         if description.count > 4_000 { return "Descriptions are at most 4,000 characters." }
         return nil
     }

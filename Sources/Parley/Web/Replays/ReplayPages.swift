@@ -143,7 +143,7 @@ enum ReplayPages {
             let model = modelField.isEmpty ? settings.model : modelField
             let labelField = (page.form["label"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             let label = labelField.isEmpty ? model : labelField
-            guard label.count <= 100, model.count <= 200 else {
+            guard label.unicodeScalars.count <= 100, model.unicodeScalars.count <= 200 else {
                 return try await page.redirect(to: back, flash: .init("error", "Labels are at most 100 characters, models 200."))
             }
             let job = try await ReplayRunJob.enqueue(projectID: page.projectID, setID: set.id, label: label, model: model,

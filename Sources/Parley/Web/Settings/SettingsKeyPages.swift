@@ -16,7 +16,7 @@ enum SettingsKeyPages {
         router.page(post: "/settings/keys", minimum: .admin, in: dashboard) { page in
             let name = (page.form["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             let scopes = APIKeyStore.scopes.filter { page.form.values(for: "scope").contains($0) }
-            guard (1...100).contains(name.count) else {
+            guard (1...100).contains(name.unicodeScalars.count) else {
                 return try await render(page, error: "Name the key (1 to 100 characters), e.g. after the service that uses it.",
                                         name: name, scopes: scopes)
             }

@@ -28,7 +28,7 @@ enum SettingsPages {
 
         router.page(post: "/settings/project", minimum: .admin, in: dashboard) { page in
             let name = (page.form["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...200).contains(name.count) else {
+            guard (1...200).contains(name.unicodeScalars.count) else {
                 return try await page.redirect(to: "/settings", flash: .init("error", "The project name must be 1 to 200 characters."))
             }
             let changed = try await ProjectSettings(pool: page.pool).rename(projectID: page.projectID, to: name,
