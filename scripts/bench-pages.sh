@@ -12,8 +12,11 @@ cd "$(dirname "$0")/.."
 N=${BENCH_CONVERSATIONS:-1000000}
 SCRATCH=${SCRATCH_PATH:-.build}
 python3 -c "import numpy" 2>/dev/null || pip install -q numpy
-swift build -c release --product parley --scratch-path "$SCRATCH" | grep -E "error|Build" || true
-BIN="$SCRATCH/release/parley"
+# PARLEY_BIN=path measures that program instead of building one.
+if [ -z "${PARLEY_BIN:-}" ]; then
+  swift build -c release --product parley --scratch-path "$SCRATCH" | grep -E "error|Build" || true
+fi
+BIN="${PARLEY_BIN:-$SCRATCH/release/parley}"
 test -x "$BIN"
 if [ -n "${BENCH_HOME:-}" ]; then
   HOME_DIR=$(realpath -m "$BENCH_HOME"); mkdir -p "$HOME_DIR"
