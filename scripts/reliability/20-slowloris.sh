@@ -8,7 +8,9 @@
 source "$(dirname "$0")/lib.sh"
 
 if quick; then slow=200; seconds=5; else slow=1000; seconds=15; fi
-max_loss=20
+# The 20 % target is the full run's; the quick subset (inside make test, on shared CI cores with 5 s runs) only
+# checks that the server keeps serving: it fails above 50 %.
+if quick; then max_loss=50; else max_loss=20; fi
 # Each slow connection is one fd in the client and one in the server (both inherit this limit).
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "open files limit: $(ulimit -n)"
