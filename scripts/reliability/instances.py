@@ -9,7 +9,6 @@
 Each prints one JSON object on stdout. Standard library only.
 """
 import argparse
-import http.client
 import json
 import random
 import re
@@ -18,6 +17,8 @@ import threading
 import time
 import urllib.parse
 import uuid
+
+import parleyhttp
 
 TOPICS = [
     ("refund", "I want a refund for order {n}, the parcel arrived broken"),
@@ -41,48 +42,12 @@ def conversation(prefix, n):
     }
 
 
-class Client:
-    """One keep-alive connection per server, with a cookie jar of name → value."""
-
-    def __init__(self, url):
-        parts = urllib.parse.urlsplit(url)
-        self.host, self.port = parts.hostname, parts.port
-        self.connection = None
-        self.cookies = {}
+class Client(parleyhttp.Client):
+    """One keep-alive connection per server: (status, headers by lower-case name, body text) per request."""
 
     def request(self, method, path, body=None, headers=None):
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        for attempt in range(2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
-            try:
-                self.connection.request(method, path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                data = response.read()
-                break
-            except (ConnectionError, http.client.HTTPException):
-                self.connection.close()
-                self.connection = None
-                if attempt == 1:
-                    raise
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                cookie = value.split(";", 1)[0]
-                key, _, val = cookie.partition("=")
-                if "max-age=0" in value.lower() or val == "":
-                    self.cookies.pop(key.strip(), None)
-                else:
-                    self.cookies[key.strip()] = val.strip()
-        return response.status, dict((k.lower(), v) for k, v in response.getheaders()), data.decode("utf-8", "replace")
-
-    def csrf(self, path):
-        status, _, body = self.request("GET", path)
-        match = re.search(r'name="_csrf" value="([^"]+)"', body)
-        if status != 200 or not match:
-            raise SystemExit(f"no CSRF field on {path} (status {status})")
-        return match.group(1)
+        status, response_headers, data, _ = self.send(method, path, body, headers)
+        return status, {k.lower(): v for k, v in response_headers.items()}, data.decode("utf-8", "replace")
 
     def post_form(self, path, fields):
         body = urllib.parse.urlencode(fields)
@@ -90,12 +55,7 @@ class Client:
 
 
 def sign_in(url, email, password):
-    client = Client(url)
-    token = client.csrf("/login")
-    status, headers, _ = client.post_form("/login", {"_csrf": token, "next": "/", "email": email, "password": password})
-    if status != 303 or "parley_session" not in client.cookies:
-        raise SystemExit(f"sign-in on {url} failed: status {status}, location {headers.get('location')}")
-    return client
+    return parleyhttp.sign_in(Client(url), email, password)
 
 
 def ingest(args):

@@ -24,6 +24,8 @@ import sys
 import time
 import urllib.parse
 
+import parleyhttp
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 URL = os.environ.get("PARLEY_URL", "http://127.0.0.1:8080").rstrip("/")
 VICTIM_KEY = os.environ["VICTIM_KEY"]
@@ -74,51 +76,15 @@ if QUICK:
     SQLI = subset(SQLI, 15, ["pg_sleep", "\x00", "UNION", "' OR 1=1--", "::", "=gold"])
 
 
-class Client:
-    """One keep-alive connection; (status, headers, body text, seconds) per request; reconnects when closed."""
+class Client(parleyhttp.Client):
+    """(status, headers, body text, seconds) per request, against the service under test."""
 
     def __init__(self, headers=None):
-        parts = urllib.parse.urlsplit(URL)
-        self.host, self.port = parts.hostname, parts.port or 80
-        self.headers = dict(headers or {})
-        self.cookies = {}
-        self.connection = None
+        super().__init__(URL, headers)
 
     def request(self, method, path, body=None, headers=None, timeout=60):
-        all_headers = dict(self.headers)
-        all_headers.update(headers or {})
-        if self.cookies:
-            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if isinstance(body, str):
-            body = body.encode("utf-8", "surrogatepass")
-        for attempt in range(2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-            started = time.monotonic()
-            try:
-                self.connection.request(method, path, body=body, headers=all_headers)
-                response = self.connection.getresponse()
-            except (http.client.HTTPException, OSError):  # a keep-alive connection the server had closed
-                self.connection.close()
-                self.connection = None
-                if attempt == 1:
-                    raise
-                continue
-            try:
-                data = response.read()
-            except (http.client.HTTPException, OSError):  # cut off after the head: no retry, the caller sees it
-                self.connection.close()
-                self.connection = None
-                raise
-            seconds = time.monotonic() - started
-            for value in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";")[0]
-            if response.headers.get("Connection", "").lower() == "close":
-                self.connection.close()
-                self.connection = None
-            return response.status, response.headers, data.decode("utf-8", "replace"), seconds
-        raise RuntimeError("unreachable")
+        status, response_headers, data, seconds = self.send(method, path, body, headers, timeout)
+        return status, response_headers, data.decode("utf-8", "replace"), seconds
 
     def json(self, method, path, document):
         return self.request(method, path, json.dumps(document), {"Content-Type": "application/json"})
@@ -129,18 +95,11 @@ def q(value):
 
 
 def sign_in():
-    browser = Client()
-    _, _, body, _ = browser.request("GET", "/login")
-    token = re.search(r'name="_csrf" value="([^"]+)"', body).group(1)
-    form = urllib.parse.urlencode({"_csrf": token, "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "next": ""})
-    status, _, _, _ = browser.request("POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
-    assert status == 303 and "parley_session" in browser.cookies, f"sign-in answered {status}"
-    return browser
+    return parleyhttp.sign_in(Client(), ADMIN_EMAIL, ADMIN_PASSWORD)
 
 
 def csrf(browser, path="/settings"):
-    _, _, body, _ = browser.request("GET", path)
-    return re.search(r'name="_csrf" value="([^"]+)"', body).group(1)
+    return browser.csrf(path)
 
 
 class Findings:

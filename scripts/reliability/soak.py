@@ -14,15 +14,14 @@ Environment: PARLEY_URL, API_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, SERVER_PID, PSQL,
 SOAK_RATE (requests a second, all kinds), SOAK_THREADS.
 """
 
-import http.client
 import json
 import os
 import random
-import re
 import subprocess
 import threading
 import time
-import urllib.parse
+
+import parleyhttp
 
 URL = os.environ.get("PARLEY_URL", "http://127.0.0.1:8080").rstrip("/")
 API_KEY = os.environ["API_KEY"]
@@ -40,54 +39,19 @@ WORDS = ("refund card charged twice order shipping delayed password reset accoun
          "cancel upgrade plan travel booking hotel flight transfer limit fee exchange rate loan statement").split()
 
 
-class Client:
-    """One keep-alive connection per thread; reconnects when the server closes it."""
+class Client(parleyhttp.Client):
+    """One keep-alive connection per thread: (status, body bytes) per request."""
 
     def __init__(self, headers=None):
-        parts = urllib.parse.urlsplit(URL)
-        self.host, self.port = parts.hostname, parts.port or 80
-        self.headers = dict(headers or {})
-        self.cookies = {}
-        self.connection = None
+        super().__init__(URL, headers)
 
     def request(self, method, path, body=None, headers=None):
-        all_headers = dict(self.headers)
-        all_headers.update(headers or {})
-        if self.cookies:
-            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if isinstance(body, str):
-            body = body.encode()
-        for attempt in range(2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
-            try:
-                self.connection.request(method, path, body=body, headers=all_headers)
-                response = self.connection.getresponse()
-                data = response.read()
-            except (http.client.HTTPException, OSError):
-                self.connection.close()
-                self.connection = None
-                if attempt == 1:
-                    raise
-                continue
-            for value in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";")[0]
-            if response.headers.get("Connection", "").lower() == "close":
-                self.connection.close()
-                self.connection = None
-            return response.status, data
-        raise RuntimeError("unreachable")
+        status, _, data, _ = self.send(method, path, body, headers)
+        return status, data
 
 
 def sign_in():
-    client = Client()
-    _, body = client.request("GET", "/login")
-    token = re.search(rb'name="_csrf" value="([^"]+)"', body).group(1).decode()
-    form = urllib.parse.urlencode({"_csrf": token, "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "next": ""})
-    status, _ = client.request("POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
-    assert status == 303, f"sign-in answered {status}"
-    return client
+    return parleyhttp.sign_in(Client(), ADMIN_EMAIL, ADMIN_PASSWORD)
 
 
 def conversation(external_id, rng):
