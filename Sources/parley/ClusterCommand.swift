@@ -19,9 +19,7 @@ struct ClusterCommand: AsyncParsableCommand {
             if let clusters, !(2...5_000).contains(clusters) { throw ValidationError("--clusters must be from 2 to 5000") }
             let (configuration, logger) = try common.resolve()
             try await withDatabase(configuration, logger) { database in
-                guard let projectID = try await ProjectStore(pool: database.pool).id(slug: project) else {
-                    throw ValidationError("no project '\(project)'")
-                }
+                let projectID = try await existingProjectID(project, in: database)
                 let context = AppContext(configuration: configuration, database: database, logger: logger)
                 let bar = ProgressBar(label: "clustering")
                 let start = Date()
@@ -47,9 +45,7 @@ struct ClusterCommand: AsyncParsableCommand {
         func run() async throws {
             let (configuration, logger) = try common.resolve()
             try await withDatabase(configuration, logger) { database in
-                guard let projectID = try await ProjectStore(pool: database.pool).id(slug: project) else {
-                    throw ValidationError("no project '\(project)'")
-                }
+                let projectID = try await existingProjectID(project, in: database)
                 let context = AppContext(configuration: configuration, database: database, logger: logger)
                 _ = try await context.embedders.embedder()  // load the model before timing
                 let start = Date()

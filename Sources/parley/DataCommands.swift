@@ -46,9 +46,7 @@ extension APIKeyCommand {
         func run() async throws {
             let (configuration, logger) = try common.resolve()
             try await withDatabase(configuration, logger) { database in
-                guard let projectID = try await ProjectStore(pool: database.pool).id(slug: project) else {
-                    throw ValidationError("no project '\(project)'")
-                }
+                let projectID = try await existingProjectID(project, in: database)
                 let rows = try await database.pool.query("""
                     SELECT id, prefix, name, array_to_string(scopes, ','), created_at::text,
                            coalesce(last_used_at::text, 'never'), coalesce(revoked_at::text, '')
@@ -146,6 +144,21 @@ struct Import: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// The id of the project with slug `slug`, or a usage error naming it.
+func existingProjectID(_ slug: String, in database: Database) async throws -> Int {
+    guard let id = try await ProjectStore(pool: database.pool).id(slug: slug) else {
+        throw ValidationError("no project '\(slug)'")
+    }
+    return id
+}
+
+/// The id of the project `slug` names, nil when there is no slug (every project).
+func existingProjectID(_ slug: String?, in database: Database) async throws -> Int? {
+    guard let slug else { return nil }
+    let id: Int = try await existingProjectID(slug, in: database)
+    return id
 }
 
 /// Opens the database, migrates it, runs `body`, and closes it (stopping an embedded cluster it started).

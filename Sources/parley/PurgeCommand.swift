@@ -40,13 +40,7 @@ struct Purge: AsyncParsableCommand {
         let cutoff = Date().addingTimeInterval(-(try Self.age(olderThan)))
         let stamp = ISO8601DateFormatter().string(from: cutoff)
         try await withDatabase(configuration, logger) { database in
-            var projectID: Int?
-            if let project {
-                guard let id = try await ProjectStore(pool: database.pool).id(slug: project) else {
-                    throw ValidationError("no project '\(project)'")
-                }
-                projectID = id
-            }
+            let projectID = try await existingProjectID(project, in: database)
             let purger = ConversationPurger(pool: database.pool, batchSize: batchSize)
             let counts = try await purger.count(before: cutoff, projectID: projectID)
             let total = counts.reduce(0) { $0 + $1.count }

@@ -74,13 +74,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let (configuration, logger) = try common.resolve()
             try await withDatabase(configuration, logger) { database in
-                var projectID: Int?
-                if let project {
-                    guard let id = try await ProjectStore(pool: database.pool).id(slug: project) else {
-                        throw ValidationError("no project '\(project)'")
-                    }
-                    projectID = id
-                }
+                let projectID = try await existingProjectID(project, in: database)
                 let users = try await AccountStore(pool: database.pool).list(projectID: projectID)
                 print("id\temail\tname\troles")
                 for (user, memberships) in users {
