@@ -414,37 +414,21 @@ BEGIN
     GROUP BY 1, 2, 3, 4, 5;
 END $$;
 
--- What is there already (cluster_day_totals last: it follows the flagged counts written just before).
-INSERT INTO conversation_daily_stats (project_id, day, model, prompt_version, conversations, messages, thumbs_up,
-                                      thumbs_down, ratings, rating_sum, rating_squares, flagged)
-SELECT project_id, (started_at AT TIME ZONE 'UTC')::date, model, prompt_version, count(*), sum(message_count),
-       count(*) FILTER (WHERE feedback_thumb = 1), count(*) FILTER (WHERE feedback_thumb = -1),
-       count(feedback_rating), coalesce(sum(feedback_rating), 0), coalesce(sum(feedback_rating * feedback_rating), 0),
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM flags f WHERE f.conversation_id = c.id
-                                        AND NOT f.detectors @> '{drift}'))
-FROM conversations c GROUP BY 1, 2, 3, 4;
-INSERT INTO conversation_daily_users (project_id, day, end_user_id)
-SELECT DISTINCT project_id, (started_at AT TIME ZONE 'UTC')::date, end_user_id
-FROM conversations WHERE end_user_id IS NOT NULL;
-INSERT INTO intent_daily_stats (project_id, day, model, prompt_version, classifier_id, intent_id, conversations)
-SELECT project_id, (started_at AT TIME ZONE 'UTC')::date, model, prompt_version, model_id, intent_id, count(*)
-FROM conversation_intents WHERE started_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
-INSERT INTO triage_counts (project_id, status, priority, assignee, items)
-SELECT project_id, status, priority, assignee, count(*) FROM triage_items GROUP BY 1, 2, 3, 4;
-INSERT INTO triage_detector_counts (project_id, detector, items)
-SELECT project_id, d, count(*) FROM triage_items CROSS JOIN LATERAL unnest(detectors) AS d GROUP BY 1, 2;
-ALTER TABLE cluster_daily_stats DISABLE TRIGGER cluster_daily_stats_totals_update;
-UPDATE cluster_daily_stats s SET flagged = g.n
-FROM (SELECT m.cluster_id, (c.started_at AT TIME ZONE 'UTC')::date AS day, coalesce(c.model, '') AS model,
-             coalesce(c.prompt_version, '') AS prompt, count(*) AS n
-      FROM cluster_members m JOIN conversations c ON c.id = m.conversation_id
-      WHERE m.cluster_id IS NOT NULL
-        AND EXISTS (SELECT 1 FROM flags f WHERE f.conversation_id = c.id AND NOT f.detectors @> '{drift}')
-      GROUP BY 1, 2, 3, 4) g
-WHERE s.cluster_id = g.cluster_id AND s.day = g.day AND s.model = g.model AND s.prompt_version = g.prompt;
-ALTER TABLE cluster_daily_stats ENABLE TRIGGER cluster_daily_stats_totals_update;
+-- What is there already: cluster_day_totals starts from the cluster statistics as they are, then every project's
+-- rollups are computed over all its days (cluster statistics too, which gains them their flagged counts), and the
+-- triage counts.
 INSERT INTO cluster_day_totals (project_id, cluster_id, day, conversations, outliers, thumbs_up, thumbs_down,
                                 rating_sum, rating_count, flagged)
 SELECT project_id, cluster_id, day, sum(conversations), sum(outliers), sum(thumbs_up), sum(thumbs_down),
        sum(rating_sum), sum(rating_count), sum(flagged)
 FROM cluster_daily_stats GROUP BY 1, 2, 3;
+SELECT parley_refresh_rollups(p.id, d.first, d.last)
+FROM projects p
+CROSS JOIN LATERAL (SELECT min((started_at AT TIME ZONE 'UTC')::date) AS first,
+                           max((started_at AT TIME ZONE 'UTC')::date) AS last
+                    FROM conversations c WHERE c.project_id = p.id) d
+WHERE d.first IS NOT NULL;
+INSERT INTO triage_counts (project_id, status, priority, assignee, items)
+SELECT project_id, status, priority, assignee, count(*) FROM triage_items GROUP BY 1, 2, 3, 4;
+INSERT INTO triage_detector_counts (project_id, detector, items)
+SELECT project_id, d, count(*) FROM triage_items CROSS JOIN LATERAL unnest(detectors) AS d GROUP BY 1, 2;
