@@ -81,9 +81,11 @@ extension ClusterQueries {
         var text: String { "\(similarity)_\(conversationID)" }
     }
 
-    /// One active cluster or group of the project, or nil.
-    public func detail(projectID: Int, clusterID: Int, limit: Int = 50, cursor: Cursor? = nil) async throws -> Detail? {
-        let tree = try await tree(projectID: projectID)
+    /// One active cluster or group of the project, or nil. `tree` is the project's whole tree when the caller has
+    /// it already (read here otherwise).
+    public func detail(projectID: Int, clusterID: Int, limit: Int = 50, cursor: Cursor? = nil,
+                       tree known: Tree? = nil) async throws -> Detail? {
+        let tree = if let known { known } else { try await tree(projectID: projectID) }
         func find(_ nodes: [Node], parent: Node?) -> (Node, Node?)? {
             for node in nodes {
                 if node.id == clusterID { return (node, parent) }
@@ -118,7 +120,7 @@ extension ClusterQueries {
 
         var byDay: [String: Int] = [:]
         for row in try await pool.query("""
-            SELECT day::text, sum(conversations)::int8 FROM cluster_daily_stats
+            SELECT day::text, sum(conversations)::int8 FROM cluster_day_totals
             WHERE cluster_id = ANY(\(leaves)) AND day > current_date - 30 GROUP BY day
             """) {
             let (day, count) = try row.decode((String, Int).self)

@@ -41,9 +41,11 @@ struct ComparisonQueries: Sendable {
         let resolution = try await side.filter.resolve(projectID: projectID, pool: pool)
         let conditions = side.filter.conditions(projectID: projectID, resolution: resolution)
         let rollup = Self.rollupConditions(projectID: projectID, side.filter)
-        var data = try await rollup != nil
-            ? totals(rollup: rollup!, conditions: conditions)
-            : totals(conditions: conditions)
+        var data = if let rollup {
+            try await totals(rollup: rollup, conditions: conditions)
+        } else {
+            try await totals(conditions: conditions)
+        }
         guard data.conversations > 0 else { return data }
         let model = resolution.intentModelID
         if let rollup {

@@ -43,7 +43,7 @@ struct ClusterPageData: Sendable {
     func dailyCounts(projectID: Int, days: Int) async throws -> [Int: [Int]] {
         var counts: [Int: [Int]] = [:]
         for row in try await pool.query("""
-            SELECT cluster_id, (current_date - day)::int4, sum(conversations)::int8 FROM cluster_daily_stats
+            SELECT cluster_id, (current_date - day)::int4, sum(conversations)::int8 FROM cluster_day_totals
             WHERE project_id = \(projectID) AND day > current_date - \(days)::int4 GROUP BY 1, 2
             """) {
             let (cluster, age, count) = try row.decode((Int, Int, Int).self)

@@ -69,12 +69,12 @@ enum ClusterPages {
             guard let id = Int(page.request.parameters["id"] ?? ""), id > 0 else { throw WebError.notFound("cluster") }
             // A cursor that does not parse starts from the first page rather than failing.
             let cursor = page.request.query["after"].flatMap(ClusterQueries.Cursor.init)
+            let tree = try await queries.tree(projectID: page.projectID)
             guard let detail = try await queries.detail(projectID: page.projectID, clusterID: id, limit: memberPageSize,
-                                                        cursor: cursor),
+                                                        cursor: cursor, tree: tree),
                   page.maySeeCluster(size: detail.cluster.size) else { throw WebError.notFound("cluster") }
             var values = ClusterDetailView.values(detail, page: page, paged: cursor != nil)
             if page.role >= .reviewer, detail.cluster.level == 0 {
-                let tree = try await queries.tree(projectID: page.projectID)
                 let choices = ClusterDetailView.mergeChoices(for: detail.cluster, leaves: ClusterPresenter.leaves(of: tree.clusters))
                 values["mergeChoices"] = choices
                 values["hasMergeChoices"] = !choices.isEmpty
