@@ -4,7 +4,7 @@ import Postgres
 import TestSupport
 import Testing
 
-/// The daily rollups of migration 0015 (conversation_daily_stats, conversation_daily_users, intent_daily_stats,
+/// The daily rollups of migration 0015 and the copies of migration 0016 (conversation_daily_stats, conversation_daily_users, intent_daily_stats,
 /// triage_counts, triage_detector_counts, cluster_daily_stats.flagged, cluster_day_totals) against a recomputation from the base tables,
 /// after every kind of write the product makes: bulk inserts, re-ingest upserts, feedback updates, predictions
 /// written and rewritten, flags added and removed (drift's apart), triage items changed and deleted, concurrent
@@ -79,6 +79,15 @@ import Testing
         #expect(try await differences(pool, triageRollup, triageLive) == 0, "triage_counts after \(step)")
         #expect(try await differences(pool, detectorRollup, detectorLive) == 0, "triage_detector_counts after \(step)")
         #expect(try await differences(pool, clusterFlaggedRollup, clusterFlaggedLive) == 0, "cluster_daily_stats.flagged after \(step)")
+        // The copies of a conversation's start, model and prompt version (migrations 0015 and 0016).
+        #expect(try await pool.query("""
+            SELECT count(*) FROM conversation_intents i JOIN conversations c ON c.id = i.conversation_id
+            WHERE (i.started_at, i.model, i.prompt_version) IS DISTINCT FROM (c.started_at, c.model, c.prompt_version)
+            """).first!.decode(0, as: Int.self) == 0, "conversation_intents copies after \(step)")
+        #expect(try await pool.query("""
+            SELECT count(*) FROM cluster_members m JOIN conversations c ON c.id = m.conversation_id
+            WHERE m.started_at IS DISTINCT FROM c.started_at
+            """).first!.decode(0, as: Int.self) == 0, "cluster_members.started_at after \(step)")
     }
 
     @Test func rollupsFollowEveryWrite() async throws {
@@ -199,6 +208,15 @@ import Testing
         try await pool.query("DELETE FROM conversations WHERE project_id = \(project) AND started_at < timestamptz '2026-11-17 00:00+00'")
         try await pool.query("SELECT parley_refresh_rollups(\(project), DATE '2026-10-01', DATE '2026-11-16')")
         try await Self.expectExact(pool, "delete and refresh")
+
+        // Start and model changed after classification and clustering: the copies in the predictions and cluster
+        // members follow (without them the refresh would count the predictions on their old day and model).
+        try await pool.query("""
+            UPDATE conversations SET model = 'm7', started_at = started_at + interval '1 day'
+            WHERE project_id = \(project) AND id % 4 IN (1, 2)
+            """)
+        try await pool.query("SELECT parley_refresh_rollups(\(project), DATE '2026-10-01', DATE '2026-12-31')")
+        try await Self.expectExact(pool, "start and model changed after classification")
     }
 
     /// Ingest statements of one project running at the same time (the same rollup rows) neither deadlock nor lose

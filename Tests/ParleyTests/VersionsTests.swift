@@ -95,6 +95,23 @@ import Testing
         #expect(try await app.send("GET", "/api/v1/compare?a.model=alpha&b.model=alpha").status == 400)
         #expect(try await app.send("GET", "/api/v1/compare?a.model=alpha&b.from=yesterday").status == 400)
         #expect(try await app.send("GET", "/api/v1/compare?a.model=alpha&c.model=beta").status == 400)
+
+        // What was read of the answers is kept (conversation_reply_facts); a conversation whose messages change is
+        // measured again: the first alpha conversation, a refusal, now answers.
+        #expect(try await pool.query("SELECT count(*) FROM conversation_reply_facts").first!.decode(0, as: Int.self) == 800)
+        let changed = ids[0]
+        try await pool.query("""
+            UPDATE conversations SET messages = jsonb_build_array(
+                jsonb_build_object('role', 'user', 'content', 'How do I reset my PIN?'),
+                jsonb_build_object('role', 'assistant', 'content', \(Self.answer(refused: false, length: 200))::text))
+            WHERE id = \(changed)
+            """)
+        #expect(try await pool.query("""
+            SELECT count(*) FROM conversation_reply_facts WHERE conversation_id = \(changed)
+            """).first!.decode(0, as: Int.self) == 0)
+        let again = try await ComparisonQueries(pool: pool).compare(projectID: app.projectID, a: a, b: b)
+        let refusalsAgain = try #require(again.metrics.first { $0.key == "refusal_rate" })
+        #expect(abs((refusalsAgain.a ?? 0) - 19.0 / 400) < 1e-9 && abs((refusalsAgain.b ?? 0) - 0.30) < 1e-9)
     }
 
     /// 60 whole days before today: `perDay` conversations a day at the given refusal rate.

@@ -62,9 +62,10 @@ public actor ClusterAssignments {
         let clusters: [Int?] = results.map { $0.cluster.map { entry.clusterIDs[$0] } }
         let similarities = results.map(\.similarity)
         let stored = try await connection.query("""
-            INSERT INTO cluster_members (conversation_id, project_id, cluster_id, similarity)
-            SELECT id, \(projectID), cluster, similarity FROM unnest(\(ids), \(clusters), \(similarities)) AS t(id, cluster, similarity)
-            WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = t.id)
+            INSERT INTO cluster_members (conversation_id, project_id, cluster_id, similarity, started_at)
+            SELECT t.id, \(projectID), t.cluster, t.similarity, c.started_at
+            FROM unnest(\(ids), \(clusters), \(similarities)) AS t(id, cluster, similarity)
+            JOIN conversations c ON c.id = t.id
             ON CONFLICT (conversation_id) DO NOTHING
             RETURNING conversation_id
             """).map { try $0.decode(0, as: Int.self) }

@@ -4,7 +4,7 @@ import Postgres
 /// The read side of clusters, shared by the JSON API and the dashboard: the tree with statistics and trends,
 /// and one cluster's details. Counts come from `cluster_day_totals` (a row per cluster and day, kept from
 /// `cluster_daily_stats` by a trigger), breakdowns from `cluster_daily_stats`, the last-24-hours figures from the
-/// conversations of the last 48 hours.
+/// members of the last 48 hours (one range of `cluster_members_recent`, migration 0016).
 public struct ClusterQueries: Sendable {
     let pool: PostgresPool
 
@@ -199,10 +199,11 @@ public struct ClusterQueries: Sendable {
             nodes[id] = node
         }
         for row in try await pool.query("""
-            SELECT m.cluster_id, count(*) FILTER (WHERE c.started_at > now() - interval '24 hours'),
-                   count(*) FILTER (WHERE c.started_at <= now() - interval '24 hours')
-            FROM conversations c JOIN cluster_members m ON m.conversation_id = c.id
-            WHERE c.project_id = \(projectID) AND c.started_at > now() - interval '48 hours' AND m.cluster_id IS NOT NULL
+            SELECT cluster_id, count(*) FILTER (WHERE started_at > now() - interval '24 hours'),
+                   count(*) FILTER (WHERE started_at <= now() - interval '24 hours')
+            FROM cluster_members
+            WHERE project_id = \(projectID) AND started_at > now() - interval '48 hours' AND cluster_id IS NOT NULL
+              AND (\(ids == nil) OR cluster_id = ANY(\(ids ?? [])))
             GROUP BY 1
             """) {
             let (id, last, previous) = try row.decode((Int, Int, Int).self)

@@ -98,10 +98,12 @@ struct ClusterRunWriter {
                 let outliers = range.map { result.isOutlier[$0] }
                 for row in range where result.isOutlier[row] { outliersPerCluster[result.assignments[row]] += 1 }
                 try await connection.query("""
-                    INSERT INTO cluster_members (conversation_id, project_id, cluster_id, similarity, is_outlier, run_id)
-                    SELECT id, \(projectID), cluster, similarity, outlier, \(runID)
+                    INSERT INTO cluster_members (conversation_id, project_id, cluster_id, similarity, is_outlier, run_id,
+                                                 started_at)
+                    SELECT t.id, \(projectID), t.cluster, t.similarity, t.outlier, \(runID), c.started_at
                     FROM unnest(\(members), \(clusters), \(Array(similarities[range])), \(outliers))
                         AS t(id, cluster, similarity, outlier)
+                    JOIN conversations c ON c.id = t.id
                     """)
             }
             try await connection.query("""

@@ -4,7 +4,7 @@ import Postgres
 
 /// Where rules are evaluated:
 /// - `flag` job: the ingest-phase rules on each new or changed conversation (`pending_work` kind `flag`, queued by
-///   the ingest statement; the job is queued after each ingest commit like `search_index`);
+///   the ingest statement; the job is queued after each ingest commit like `search_index`), and its reply facts;
 /// - after embedding (`EmbedJob` calls `FlagJobs.afterEmbedding` in its batch's transaction): the embedded-phase
 ///   rules, which read clusters, outlier distances and embedding detectors such as `unsafe_request`;
 /// - `flag_rule` job: one rule over every conversation of its project, whenever the rule is created or changed.
@@ -67,6 +67,8 @@ struct FlagJob: JobHandler {
             let rules = try await FlagRule.load(projectID: projectID, phase: .ingest, registry: registry, on: connection)
             try await FlagJobs.evaluate(rules, projectID: projectID, conversations: ids, embeddingModel: nil,
                                         registry: registry, on: connection)
+            // The same pass keeps what comparisons and drift read of the answers.
+            try await ReplyFacts.store(ids: ids, on: connection)
         }
     }
 }
