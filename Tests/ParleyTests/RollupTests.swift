@@ -88,7 +88,15 @@ import Testing
             SELECT count(*) FROM cluster_members m JOIN conversations c ON c.id = m.conversation_id
             WHERE m.started_at IS DISTINCT FROM c.started_at
             """).first!.decode(0, as: Int.self) == 0, "cluster_members.started_at after \(step)")
+        // The metadata values of migration 0017.
+        #expect(try await differences(pool, metadataRows, metadataLive) == 0, "conversation_metadata_values after \(step)")
     }
+
+    static let metadataRows = "SELECT project_id, key, value, started_at, conversation_id FROM conversation_metadata_values"
+    static let metadataLive = """
+        SELECT c.project_id, p.key, p.value, c.started_at, c.id FROM conversations c
+        CROSS JOIN LATERAL parley_metadata_pairs(c.metadata) p
+        """
 
     @Test func rollupsFollowEveryWrite() async throws {
         let db = try await TestPostgres.freshDatabase()
@@ -99,11 +107,14 @@ import Testing
         for p in [project, other] {
             try await pool.query("""
                 INSERT INTO conversations (project_id, external_id, model, prompt_version, end_user_id, started_at,
-                                           message_count, messages, content_hash, feedback_thumb, feedback_rating)
+                                           message_count, messages, content_hash, feedback_thumb, feedback_rating,
+                                           metadata)
                 SELECT \(p), 'c' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'm' || (g % 2) END, 'v' || (g % 2),
                        'u' || (g % 7), timestamptz '2026-11-20 12:00+00' - (g % 6) * interval '1 day', 1 + g % 4, '[]',
                        'h', CASE WHEN g % 4 = 0 THEN -1 WHEN g % 4 = 1 THEN 1 END,
-                       CASE WHEN g % 5 = 0 THEN 1 + g % 5 END
+                       CASE WHEN g % 5 = 0 THEN 1 + g % 5 END,
+                       jsonb_build_object('tier', 't' || (g % 3), 'vip', g % 10 = 0, 'n', g,
+                                          'customer', jsonb_build_object('region', 'r' || (g % 2), 'deep', '{"x": "y"}'::jsonb))
                 FROM generate_series(1, 150) g
                 """)
         }
@@ -117,6 +128,10 @@ import Testing
         try await pool.query("""
             UPDATE conversations SET feedback_thumb = 1, feedback_rating = 5, model = 'm9'
             WHERE project_id = \(project) AND external_id IN ('c4', 'c8', 'c3')
+            """)
+        try await pool.query("""
+            UPDATE conversations SET metadata = metadata || '{"tier": "gold", "customer": "none"}'
+            WHERE project_id = \(project) AND external_id IN ('c5', 'c6')
             """)
         try await pool.query("""
             INSERT INTO conversations (project_id, external_id, model, started_at, message_count, messages, content_hash)

@@ -154,12 +154,15 @@ extension ClusterQueries {
 
     private func members(_ condition: PostgresQuery, leaves: [Int], limit: Int, cursor: Cursor?) async throws -> [Member] {
         let after = cursor?.similarity, afterID = cursor?.conversationID
+        // One cluster: an equality, so that the rows come in order from cluster_members_cluster (with `= ANY` the
+        // planner sorts all the cluster's members).
+        let inLeaves: PostgresQuery = leaves.count == 1 ? "m.cluster_id = \(leaves[0])" : "m.cluster_id = ANY(\(leaves))"
         let query: PostgresQuery = """
             SELECT m.conversation_id, c.external_id, m.similarity, m.is_outlier, c.started_at,
                    left(coalesce((SELECT x->>'content' FROM jsonb_array_elements(c.messages) x
                                   WHERE x->>'role' = 'user' LIMIT 1), ''), 240)
             FROM cluster_members m JOIN conversations c ON c.id = m.conversation_id
-            WHERE m.cluster_id = ANY(\(leaves))
+            WHERE \(inLeaves)
               AND (\(after)::real IS NULL OR m.similarity < \(after) OR (m.similarity = \(after) AND m.conversation_id > \(afterID)))
               AND \(condition)
             ORDER BY m.similarity DESC, m.conversation_id LIMIT \(limit)

@@ -12,6 +12,9 @@ enum ClusterPages {
     /// Members per page of a cluster.
     static let memberPageSize = 25
 
+    /// Rows of the clusters table before "show all".
+    static let tableRows = 100
+
     static func register(on router: inout Router, dashboard: Dashboard) {
         let queries = ClusterQueries(pool: dashboard.context.pool)
         let data = ClusterPageData(pool: dashboard.context.pool)
@@ -41,9 +44,20 @@ enum ClusterPages {
             let days = try await data.dailyCounts(projectID: page.projectID, days: sparkDays)
             let zeros = [Int](repeating: 0, count: sparkDays)
             let largest = leaves.map(\.node.size).max() ?? 0
-            values["rows"] = ClusterPresenter.sorted(leaves, by: sort.key, descending: sort.descending)
-                .map { ClusterPresenter.row($0, days: days[$0.node.id] ?? zeros, largest: largest) }
-            values["sort"] = ClusterPresenter.sortLinks(current: sort.key, descending: sort.descending)
+            // The table shows the first `tableRows` in the chosen order (a page of hundreds of rows with a sparkline
+            // each is slow to render and to read); "show all" lists every one.
+            let all = page.request.query["all"] == "1" || leaves.count <= tableRows
+            let shown = ClusterPresenter.sorted(leaves, by: sort.key, descending: sort.descending)
+                .prefix(all ? leaves.count : tableRows)
+            values["rows"] = shown.map { ClusterPresenter.row($0, days: days[$0.node.id] ?? zeros, largest: largest) }
+            values["sort"] = ClusterPresenter.sortLinks(current: sort.key, descending: sort.descending,
+                                                        all: page.request.query["all"] == "1")
+            if !all {
+                values["moreRows"] = [
+                    "shown": tableRows, "total": Format.number(leaves.count),
+                    "url": "/clusters?sort=\(sort.key.rawValue)&order=\(sort.descending ? "desc" : "asc")&all=1#table",
+                ] as [String: Any]
+            }
             values["hierarchyHtml"] = ClusterPresenter.hierarchy(tree.clusters)
             values["mapHtml"] = try await map(leaves, page: page)
             values["groups"] = tree.clusters.enumerated().prefix(ClusterMap.palette).map { index, root in

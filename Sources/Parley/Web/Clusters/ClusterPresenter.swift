@@ -81,13 +81,13 @@ enum ClusterPresenter {
     }
 
     /// The header links of the table: each sorts by its column, the current one flips its direction.
-    static func sortLinks(current: SortKey, descending: Bool) -> [String: Any] {
+    static func sortLinks(current: SortKey, descending: Bool, all: Bool = false) -> [String: Any] {
         var links: [String: Any] = [:]
         for key in SortKey.allCases {
             let isCurrent = key == current
             let nextDescending = isCurrent ? !descending : key.descendingByDefault
             links[key.rawValue] = [
-                "url": "/clusters?sort=\(key.rawValue)&order=\(nextDescending ? "desc" : "asc")#table",
+                "url": "/clusters?sort=\(key.rawValue)&order=\(nextDescending ? "desc" : "asc")\(all ? "&all=1" : "")#table",
                 "active": isCurrent,
                 "arrow": isCurrent ? (descending ? "↓" : "↑") : "",
                 "aria": isCurrent ? (descending ? "descending" : "ascending") : "none",

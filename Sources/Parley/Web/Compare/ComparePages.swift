@@ -69,13 +69,15 @@ enum ComparePages {
     static func suggestions(page: Page) async throws -> [[String: Any]] {
         var suggestions: [[String: Any]] = []
         for (column, parameter, noun) in [("model", "model", "models"), ("prompt_version", "prompt", "prompt versions")] {
+            // From the daily rollup (migration 0015): the first day each was seen decides which is A.
             let rows = try await page.pool.query("""
-                SELECT \(identifier: column), min(started_at) FROM conversations
-                WHERE project_id = \(page.projectID) AND started_at >= now() - interval '60 days' AND \(identifier: column) IS NOT NULL
-                GROUP BY 1 ORDER BY count(*) DESC LIMIT 2
+                SELECT \(identifier: column), min(day) FROM conversation_daily_stats
+                WHERE project_id = \(page.projectID) AND day >= current_date - 60 AND \(identifier: column) IS NOT NULL
+                  AND conversations > 0
+                GROUP BY 1 ORDER BY sum(conversations) DESC, 1 LIMIT 2
                 """).map { try $0.decode((String, Date).self) }
             guard rows.count == 2 else { continue }
-            let ordered = rows.sorted { $0.1 < $1.1 }
+            let ordered = rows.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
             suggestions.append([
                 "title": "\(ordered[0].0) → \(ordered[1].0)", "note": "the two busiest \(noun)",
                 "url": "/compare?a.\(parameter)=\(ConversationFilter.encode(ordered[0].0))&b.\(parameter)=\(ConversationFilter.encode(ordered[1].0))",

@@ -63,9 +63,6 @@ struct ConversationBrowser: Sendable {
                                 WHERE part->>'type' = 'text') END
         """
 
-    /// How many of the newest conversations a metadata filter tries before it uses its index (`list`).
-    static let metadataWindow = 3_000
-
     static let headlineOptions =
         "StartSel=\u{E000}, StopSel=\u{E001}, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=\" … \""
 
@@ -78,29 +75,33 @@ struct ConversationBrowser: Sendable {
               after: ConversationCursor? = nil, limit: Int = 50, previews: Bool = true) async throws -> Listing {
         let resolution = try await filter.resolve(projectID: projectID, pool: pool)
         var conditions = filter.conditions(projectID: projectID, resolution: resolution)
-        var order: PostgresQuery = "c.started_at DESC, c.id DESC"
-        var window: PostgresQuery = "c.project_id = \(projectID)"
-        if let after {
-            window = "\(window) AND (c.started_at, c.id) > (\(after.timestamp), \(after.id))"
-            order = "c.started_at ASC, c.id ASC"
-        } else if let before {
-            window = "\(window) AND (c.started_at, c.id) < (\(before.timestamp), \(before.id))"
+        // The keyset: on the conversation, or on the metadata value row that leads to it (below).
+        func keyset(_ table: String, _ id: String) -> PostgresQuery {
+            if let after {
+                return "(\(identifier: table).started_at, \(identifier: table).\(identifier: id)) > (\(after.timestamp), \(after.id))"
+            } else if let before {
+                return "(\(identifier: table).started_at, \(identifier: table).\(identifier: id)) < (\(before.timestamp), \(before.id))"
+            }
+            return "true"
         }
-        conditions = "\(conditions) AND \(window)"
-        // A metadata value is matched through its GIN index, which the planner expects to be selective (it
-        // estimates containment at 0.1 %): for a common value it sorts every match (333,000 for `tier=pro` at 1M).
-        // So the newest conversations are tried first, a few thousand along the time index; when they hold a whole
-        // page, that page is the answer (they are a prefix of the order), otherwise the filter's index is used.
-        var page: PostgresQuery = """
-            SELECT c.id FROM conversations c WHERE \(conditions) ORDER BY \(order) LIMIT \(limit + 1)
-            """
-        if !filter.metadata.isEmpty {
-            let newest = try await Self.withoutParallelism(pool: pool, """
-                SELECT c.id FROM (SELECT c.id FROM conversations c WHERE \(window) ORDER BY \(order)
-                                  LIMIT \(Self.metadataWindow)) newest
-                JOIN conversations c ON c.id = newest.id WHERE \(conditions) ORDER BY \(order) LIMIT \(limit + 1)
-                """).map { try $0.decode(0, as: Int.self) }
-            if newest.count == limit + 1 { page = "SELECT unnest(\(newest)) AS id" }
+        let descending = after == nil
+        let order: PostgresQuery = descending ? "c.started_at DESC, c.id DESC" : "c.started_at ASC, c.id ASC"
+        conditions = "\(conditions) AND \(keyset("c", "id"))"
+        // The page's ids. A string or boolean metadata value is found in conversation_metadata_values (migration
+        // 0017), in time order: for a common value the GIN index on metadata would give every match to sort. The
+        // containment is still checked on the conversation (it is in `conditions`).
+        let page: PostgresQuery
+        if let (key, value) = ConversationFilter.MetadataMatch(filter.metadata)?.indexed {
+            let valueOrder: PostgresQuery = descending ? "v.started_at DESC, v.conversation_id DESC"
+                : "v.started_at ASC, v.conversation_id ASC"
+            page = """
+                SELECT c.id FROM conversation_metadata_values v JOIN conversations c ON c.id = v.conversation_id
+                WHERE v.project_id = \(projectID) AND v.key = \(key) AND v.value = \(value)
+                  AND \(keyset("v", "conversation_id")) AND \(conditions)
+                ORDER BY \(valueOrder) LIMIT \(limit + 1)
+                """
+        } else {
+            page = "SELECT c.id FROM conversations c WHERE \(conditions) ORDER BY \(order) LIMIT \(limit + 1)"
         }
         let preview: PostgresQuery
         if !previews {

@@ -145,6 +145,19 @@ extension ConversationFilter {
             guard (1...200).contains(key.count), value.count <= 1_000 else { return nil }
         }
 
+        /// The key and value to look up in conversation_metadata_values (migration 0017), when that table holds
+        /// every conversation this match can find: a string or boolean value (not a number or null) of at most
+        /// 200 characters, under a key of at most 200 characters and at most one dot (the table keeps the top level
+        /// and one level down). Values are kept as their text, so `true` finds the string and the boolean.
+        var indexed: (key: String, value: String)? {
+            guard key.split(separator: ".", omittingEmptySubsequences: false).count <= 2,
+                  key.unicodeScalars.count <= 200, value.unicodeScalars.count <= 200 else { return nil }
+            switch try? JSONParser.parse(Array(value.utf8)) {
+            case .number(_)?, .null?: return nil
+            default: return (key, value)
+            }
+        }
+
         /// The JSON documents any of which the metadata must contain: the value as a string, and also as a number,
         /// boolean or null when it reads as one; the key at the top level, and as a path when it has dots.
         var documents: [JSONValue] {
