@@ -78,6 +78,28 @@ struct RecordingHandler: JobHandler {
         #expect(try await queue.complete(jobID: id, workerID: "killed-worker") == false)
     }
 
+    @Test func clusteringRunOfAJobThatDiesOfExpiredLeasesIsMarkedFailed() async throws {
+        // Two clustering jobs whose workers stopped: one has attempts left (put back; its next attempt marks its
+        // run), the other none (dead: its run is marked failed now).
+        let project = try await ProjectStore(pool: db.pool).ensure(slug: "runs")
+        var runs: [Int] = []
+        for attempts in [1, 3] {
+            let job = try #require(try await queue.enqueue(kind: "cluster", projectID: project, maxAttempts: 3))
+            try await db.pool.query("""
+                UPDATE jobs SET status = 'running', attempts = \(attempts), locked_by = 'gone',
+                    lease_expires_at = now() - interval '1 second' WHERE id = \(job)
+                """)
+            runs.append(try await db.pool.query("""
+                INSERT INTO cluster_runs (project_id, job_id, model) VALUES (\(project), \(job), 'm') RETURNING id
+                """).first!.decode(0, as: Int.self))
+        }
+        #expect(try await queue.requeueExpired() == 2)
+        let statuses = try await db.pool.query("""
+            SELECT r.status, j.status FROM cluster_runs r JOIN jobs j ON j.id = r.job_id ORDER BY r.id
+            """).map { try $0.decode((String, String).self) }
+        #expect(statuses.map(\.0) == ["running", "failed"] && statuses.map(\.1) == ["queued", "dead"])
+    }
+
     @Test func failingJobIsRetriedThenDead() async throws {
         try await queue.enqueue(kind: "record", payload: .object(["fail": .bool(true)]), maxAttempts: 3)
         let w = worker()

@@ -86,15 +86,24 @@ public struct JobQueue: Sendable {
             """)
     }
 
-    /// Puts back jobs whose worker stopped renewing its lease (killed, hung); dead if out of attempts.
+    /// Puts back jobs whose worker stopped renewing its lease (killed, hung); dead if out of attempts. A clustering
+    /// run of a job that dies so is marked failed here (a job put back marks it when it starts again,
+    /// `ClusterRunJob`): no attempt is left to do it, and the run would show as running for ever.
     @discardableResult
     func requeueExpired() async throws -> Int {
         try await pool.query("""
-            UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
-                error = coalesce(error, 'lease expired: the worker stopped'), locked_by = NULL, lease_expires_at = NULL,
-                finished_at = CASE WHEN attempts >= max_attempts THEN now() END
-            WHERE status = 'running' AND lease_expires_at < now()
-            """).affectedRows
+            WITH expired AS (
+                UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
+                    error = coalesce(error, 'lease expired: the worker stopped'), locked_by = NULL,
+                    lease_expires_at = NULL, finished_at = CASE WHEN attempts >= max_attempts THEN now() END
+                WHERE status = 'running' AND lease_expires_at < now()
+                RETURNING id, status),
+            runs AS (
+                UPDATE cluster_runs SET status = 'failed', finished_at = now(),
+                    error = 'interrupted: the worker running it stopped, and its job has no attempts left'
+                WHERE status = 'running' AND job_id IN (SELECT id FROM expired WHERE status = 'dead'))
+            SELECT count(*) FROM expired
+            """).first?.decode(0, as: Int.self) ?? 0
     }
 
     /// Cancels a job of a project: a queued one at once, a running one at its next heartbeat.
