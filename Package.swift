@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "Parley",
             dependencies: [
-                "HTTPServer", "Postgres", "Embeddings", "Insights",
+                "HTTPServer", "Postgres", "Embeddings", "Insights", "CShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

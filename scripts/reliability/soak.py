@@ -6,8 +6,9 @@ Traffic (by weight): single and bulk ingest, API lists and reads, signed-in dash
 the API (comments, labels, status moves). Each sample: the server's RSS (/proc/PID/status VmRSS), requests, p50/p95
 latency per kind and overall, errors (5xx and failed connections), PostgreSQL connections (pg_stat_activity).
 
-Verdict: FAIL on any error; on RSS whose second-half trend line would add more than SOAK_RSS_GROWTH (10 %) over a
-run of this length; on a p95 whose second-half trend would double it within the run time.
+Verdict: FAIL on any error; on RSS (net of the similarity index the server keeps of every embedded conversation by
+design, `held_mb`) whose second-half trend line would add more than SOAK_RSS_GROWTH (10 %) over a run of this
+length; on a p95 whose second-half trend would double it within the run time.
 Prints the samples table and `RESULT <name>\t<figure>\t<PASS|FAIL>`.
 
 Environment: PARLEY_URL, API_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, SERVER_PID, PSQL, SOAK_MINUTES, SOAK_SAMPLE_SECONDS,
@@ -229,6 +230,21 @@ def pg_connections():
         return -1
 
 
+def held_mb():
+    """What the server holds in memory by design for the data stored so far: the similarity index of the embedded
+    conversations (SimilarityIndexCache: the vectors, their ids and, from 20,000 rows, the 4-bit prefilter codes
+    with 12 bytes of error terms per row). RSS minus this is what must stay flat."""
+    try:
+        out = subprocess.run(PSQL + ["-At", "-F", " ", "-c",
+                                     "SELECT count(*), coalesce(max(length(vector)), 0) FROM conversation_embeddings"],
+                             capture_output=True, text=True, timeout=10).stdout.split()
+        rows, vector_bytes = int(out[0]), int(out[1])
+    except (ValueError, IndexError, subprocess.SubprocessError):
+        return 0.0
+    per_row = vector_bytes + 8 + (vector_bytes // 8 + 12 if rows >= 20_000 else 0)
+    return rows * per_row / (1024 * 1024)
+
+
 def fit(xs, ys):
     """Least-squares line: (slope, intercept)."""
     n = len(xs)
@@ -255,7 +271,7 @@ def main():
     print(f"soak: {MINUTES:g} min at {RATE:g} requests/s over {THREADS} connections (and one signed-in session "
           f"each), a sample every {SAMPLE_SECONDS:g} s; server pid {SERVER_PID}", flush=True)
     kinds = [kind for kind, _, _ in workers[0].kinds()]
-    header = f"{'t (s)':>6} {'RSS MB':>7} {'req':>6} {'err':>4} {'pg':>3} {'p50 ms':>7} {'p95 ms':>7}  " + \
+    header = f"{'t (s)':>6} {'RSS MB':>7} {'held':>6} {'net MB':>7} {'req':>6} {'err':>4} {'pg':>3} {'p50 ms':>7} {'p95 ms':>7}  " + \
         "  ".join(f"{k} p50/p95" for k in kinds)
     print(header, flush=True)
     samples = []
@@ -274,7 +290,9 @@ def main():
                   f"({stats.total_requests:,} requests, {stats.total_errors} errors; see its log)\tFAIL", flush=True)
             return
         all_latencies = [s for values in window.values() for s in values]
-        sample = {"t": time.monotonic() - started, "rss": rss_mb(), "requests": len(all_latencies),
+        rss, held = rss_mb(), held_mb()
+        sample = {"t": time.monotonic() - started, "rss": rss - held, "rss_raw": rss, "held": held,
+                  "requests": len(all_latencies),
                   "errors": errors, "pg": pg_connections(),
                   "p50": percentile(all_latencies, 0.5) * 1000, "p95": percentile(all_latencies, 0.95) * 1000,
                   "kinds": {k: (percentile(v, 0.5) * 1000, percentile(v, 0.95) * 1000, len(v)) for k, v in window.items()}}
@@ -282,7 +300,7 @@ def main():
         per_kind = "  ".join(
             f"{sample['kinds'][k][0]:6.1f}/{sample['kinds'][k][1]:6.1f}".rjust(len(k) + 8) if k in sample["kinds"]
             else "-".rjust(len(k) + 8) for k in kinds)
-        print(f"{sample['t']:6.0f} {sample['rss']:7.1f} {sample['requests']:6d} {errors:4d} {sample['pg']:3d} "
+        print(f"{sample['t']:6.0f} {sample['rss_raw']:7.1f} {sample['held']:6.1f} {sample['rss']:7.1f} {sample['requests']:6d} {errors:4d} {sample['pg']:3d} "
               f"{sample['p50']:7.1f} {sample['p95']:7.1f}  {per_kind}", flush=True)
         next_sample += SAMPLE_SECONDS
         if next_sample > started + duration + 0.5:
@@ -305,7 +323,7 @@ def main():
     requests = stats.total_requests
     errors = stats.total_errors
     rss_change = (last["rss"] - warm["rss"]) / warm["rss"] * 100
-    print(f"second half: RSS {rss_slope * 60:+.2f} MB/min (a run this long: {rss_projected * 100:+.1f} %), "
+    print(f"second half: RSS net of the similarity index {rss_slope * 60:+.2f} MB/min (a run this long: {rss_projected * 100:+.1f} %), "
           f"p95 {p95_slope * 60:+.2f} ms/min (a run this long: {p95_projected * 100:+.1f} %); "
           f"pg connections {min(s['pg'] for s in samples)}–{max(s['pg'] for s in samples)}", flush=True)
     for example in stats.error_examples:
@@ -323,7 +341,9 @@ def main():
     if p95_projected > 1.0 and p95_late > 1.5 * p95_early:
         reasons.append(f"p95 doubling within the run ({p95_projected * 100:+.0f} %; "
                        f"{p95_early:.0f} → {p95_late:.0f} ms by thirds)")
-    figure = (f"soak {MINUTES:g} min: {requests:,} requests ({requests / duration:.1f}/s of {RATE:g} asked), RSS {warm['rss']:.0f}→{last['rss']:.0f} MB "
+    figure = (f"soak {MINUTES:g} min: {requests:,} requests ({requests / duration:.1f}/s of {RATE:g} asked), "
+              f"RSS {warm['rss_raw']:.0f}→{last['rss_raw']:.0f} MB of which the similarity index "
+              f"{warm['held']:.0f}→{last['held']:.0f} MB, net {warm['rss']:.0f}→{last['rss']:.0f} MB "
               f"({rss_change:+.0f} %; late trend {rss_projected * 100:+.0f} % a run), p95 {samples[0]['p95']:.0f}→"
               f"{last['p95']:.0f} ms (late trend {p95_projected * 100:+.0f} % a run), pg connections "
               f"{max(s['pg'] for s in samples)} at most, {errors} errors")

@@ -15,4 +15,8 @@ void cshim_ignore_sigpipe(void);
 /// behind (pg_ctl's postmaster) holds none of ours. Returns the exit status, 128 + signal, or -errno.
 int cshim_spawn_wait(const char *path, char *const argv[], const char *output_path, const char *cwd);
 
+/// glibc allocator settings for long-running processes (see Parley's MemoryTuning): a fixed mmap threshold of
+/// `mmap_threshold` bytes and at most `arena_max` arenas. Returns 0 when glibc refused one of them.
+int cshim_tune_malloc(int mmap_threshold, int arena_max);
+
 #endif

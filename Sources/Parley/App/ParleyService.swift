@@ -22,6 +22,7 @@ public struct ParleyService: Sendable {
 
     /// Runs workers without the HTTP server (`parley worker`) until SIGTERM/SIGINT.
     public func runWorkers(count: Int) async throws {
+        MemoryTuning.apply()
         let database = try await Database.openMigrated(configuration: configuration, logger: logger)
         let context = AppContext(configuration: configuration, database: database, logger: logger)
         let workers = (0..<max(1, count)).map { _ in Self.makeWorker(context: context) }
@@ -84,6 +85,7 @@ public struct ParleyService: Sendable {
 
     /// Opens the database, migrates it, serves until SIGTERM/SIGINT, then shuts down cleanly.
     public func run() async throws {
+        MemoryTuning.apply()
         let database = try await Database.openMigrated(configuration: configuration, logger: logger)
         var http = HTTPServerConfiguration(host: configuration.host, port: configuration.port)
         http.reusePort = true
