@@ -121,6 +121,50 @@ import Testing
         leaves.first { (($0.value["keywords"] as? [String]) ?? []).contains { $0.contains(word) } }.map { ($0.key, $0.value) }
     }
 
+    /// A group's members page by page (each leaf read in order, the best of them kept): every member once, in
+    /// similarity order, ties by conversation id, whatever the page size.
+    @Test func groupMembersPageInOrderAcrossLeaves() async throws {
+        let db = try await TestPostgres.freshDatabase()
+        let pool = db.pool
+        let project = try await ProjectStore(pool: pool).ensure(slug: "group-pages")
+        func id(_ sql: PostgresQuery) async throws -> Int { try await pool.query(sql).first!.decode(0, as: Int.self) }
+        let group = try await id("INSERT INTO clusters (project_id, level, auto_name) VALUES (\(project), 1, 'g') RETURNING id")
+        var leaves: [Int] = []
+        for n in 0..<3 {
+            leaves.append(try await id("""
+                INSERT INTO clusters (project_id, level, parent_id, auto_name, size) VALUES (\(project), 0, \(group), \("k\(n)"), 20)
+                RETURNING id
+                """))
+        }
+        // 60 members, 20 per leaf, similarities with many ties across leaves.
+        try await pool.query("""
+            INSERT INTO conversations (project_id, external_id, started_at, message_count, messages, content_hash)
+            SELECT \(project), 'm-' || g, now() - g * interval '1 minute', 1,
+                   jsonb_build_array(jsonb_build_object('role', 'user', 'content', 'member ' || g)), 'h'
+            FROM generate_series(1, 60) g
+            """)
+        try await pool.query("""
+            INSERT INTO cluster_members (conversation_id, project_id, cluster_id, similarity)
+            SELECT c.id, \(project), (\(leaves))[1 + (row_number() OVER (ORDER BY c.id))::int % 3],
+                   ((row_number() OVER (ORDER BY c.id)) % 7)::real / 10
+            FROM conversations c WHERE c.project_id = \(project)
+            """)
+        let expected = try await pool.query("""
+            SELECT conversation_id FROM cluster_members WHERE project_id = \(project) ORDER BY similarity DESC, conversation_id
+            """).map { try $0.decode(0, as: Int.self) }
+        let queries = ClusterQueries(pool: pool)
+        for size in [1, 7, 25, 60] {
+            var seen: [Int] = []
+            var cursor: ClusterQueries.Cursor?
+            repeat {
+                let detail = try #require(try await queries.detail(projectID: project, clusterID: group, limit: size, cursor: cursor))
+                seen += detail.members.map(\.parleyID)
+                cursor = detail.nextCursor.flatMap(ClusterQueries.Cursor.init)
+            } while cursor != nil && seen.count <= expected.count
+            #expect(seen == expected, "pages of \(size)")
+        }
+    }
+
     @Test func runsKeepIdsAndNamesAndRecordHistory() async throws {
         var f = try await Self.fixture()
         let app = f.app

@@ -154,18 +154,24 @@ extension ClusterQueries {
 
     private func members(_ condition: PostgresQuery, leaves: [Int], limit: Int, cursor: Cursor?) async throws -> [Member] {
         let after = cursor?.similarity, afterID = cursor?.conversationID
-        // One cluster: an equality, so that the rows come in order from cluster_members_cluster (with `= ANY` the
-        // planner sorts all the cluster's members).
-        let inLeaves: PostgresQuery = leaves.count == 1 ? "m.cluster_id = \(leaves[0])" : "m.cluster_id = ANY(\(leaves))"
+        // Each leaf's members come in order from cluster_members_cluster, `limit` at most each; the best `limit` of
+        // those are the page (a group's members are never sorted all together).
         let query: PostgresQuery = """
-            SELECT m.conversation_id, c.external_id, m.similarity, m.is_outlier, c.started_at,
+            SELECT p.conversation_id, c.external_id, p.similarity, p.is_outlier, c.started_at,
                    left(coalesce((SELECT x->>'content' FROM jsonb_array_elements(c.messages) x
                                   WHERE x->>'role' = 'user' LIMIT 1), ''), 240)
-            FROM cluster_members m JOIN conversations c ON c.id = m.conversation_id
-            WHERE \(inLeaves)
-              AND (\(after)::real IS NULL OR m.similarity < \(after) OR (m.similarity = \(after) AND m.conversation_id > \(afterID)))
-              AND \(condition)
-            ORDER BY m.similarity DESC, m.conversation_id LIMIT \(limit)
+            FROM (SELECT m.conversation_id, m.similarity, m.is_outlier
+                  FROM unnest(\(leaves)::int8[]) AS leaf(id)
+                  CROSS JOIN LATERAL (
+                      SELECT m.conversation_id, m.similarity, m.is_outlier FROM cluster_members m
+                      WHERE m.cluster_id = leaf.id
+                        AND (\(after)::real IS NULL OR m.similarity < \(after)
+                             OR (m.similarity = \(after) AND m.conversation_id > \(afterID)))
+                        AND \(condition)
+                      ORDER BY m.similarity DESC, m.conversation_id LIMIT \(limit)) m
+                  ORDER BY m.similarity DESC, m.conversation_id LIMIT \(limit)) p
+            JOIN conversations c ON c.id = p.conversation_id
+            ORDER BY p.similarity DESC, p.conversation_id
             """
         return try await pool.query(query).map { row in
             let (id, external, similarity, outlier, started, preview) =
