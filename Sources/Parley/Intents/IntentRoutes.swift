@@ -100,7 +100,7 @@ enum IntentRoutes {
                 }
                 let (conversation, messages) = try row.decode((Int, String).self)
                 let text = EmbeddingText.of(messages: (try? JSONParser.parse(messages))?.arrayValue ?? [])
-                texts.append(String(text.prefix(4_000)).isEmpty ? "(empty)" : String(text.prefix(4_000)))
+                texts.append(text.prefix(scalars: 4_000).isEmpty ? "(empty)" : text.prefix(scalars: 4_000))
                 conversations.append(conversation)
             }
             if texts.isEmpty && errors.isEmpty {
@@ -127,7 +127,8 @@ enum IntentRoutes {
         async throws -> Int
     {
         guard let row = try await pool.query("""
-            SELECT coalesce(custom_name, llm_name, auto_name, 'cluster ' || id), representatives FROM clusters
+            SELECT coalesce(custom_name, nullif(llm_name, ''), nullif(auto_name, ''), 'Cluster ' || id), representatives
+            FROM clusters
             WHERE project_id = \(projectID) AND id = \(clusterID) AND status = 'active'
             """).first else {
             throw Problem(.notFound, title: "Cluster not found", detail: "No active cluster \(clusterID) in this project.")
@@ -145,14 +146,14 @@ enum IntentRoutes {
             SELECT id, messages::text FROM conversations WHERE project_id = \(projectID) AND id = ANY(\(ids)) ORDER BY id
             """) {
             let (id, messages) = try row.decode((Int, String).self)
-            let text = String(EmbeddingText.of(messages: (try? JSONParser.parse(messages))?.arrayValue ?? []).prefix(4_000))
+            let text = EmbeddingText.of(messages: (try? JSONParser.parse(messages))?.arrayValue ?? []).prefix(scalars: 4_000)
             guard !text.isEmpty else { continue }
             texts.append(text)
             conversations.append(id)
         }
         return try await run {
             try await pool.withTransaction { connection in
-                let id = try await store.create(projectID: projectID, name: name ?? String(clusterName.prefix(200)),
+                let id = try await store.create(projectID: projectID, name: name ?? clusterName.prefix(scalars: 200),
                                                 description: "", source: "cluster", clusterID: clusterID,
                                                 connection: connection)
                 _ = try await store.addExamples(projectID: projectID, intentID: id, texts: texts,

@@ -40,7 +40,7 @@ enum VersionRoutes {
                 errors.append(.init(path: "cursor", message: "must be the next_cursor of the previous page"))
             }
             guard errors.isEmpty else { throw Problem.invalid(errors) }
-            let model = request.query["model"].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+            let model = request.query["model"].flatMap { $0.isEmpty ? nil : $0.prefix(scalars: 200) }
             let page = try await alerts.list(projectID: principal.projectID, status: status, model: model,
                                              before: cursor.flatMap(Int.init), limit: limit + 1)
             let shown = page.prefix(limit)

@@ -109,8 +109,8 @@ enum ClusterPages {
         let shown = (cluster as? [String: Any])?["name"] as? String ?? node.name
         let promoted = try await IntentPageData(pool: page.pool).intents(fromCluster: node.id, projectID: page.projectID)
         return [
-            "intentName": String(node.name.prefix(200)),
-            "replayName": String("Cluster \(shown)".prefix(200)),
+            "intentName": node.name.prefix(scalars: 200),
+            "replayName": "Cluster \(shown)".prefix(scalars: 200),
             "promoted": promoted.map { ["id": $0.id, "name": $0.name] as [String: Any] },
             "isPromoted": !promoted.isEmpty,
             "exportURL": "/clusters/\(node.id)/export.jsonl",
