@@ -92,10 +92,10 @@ import Testing
         #expect(try await differences(pool, metadataRows, metadataLive) == 0, "conversation_metadata_values after \(step)")
     }
 
-    static let metadataRows = "SELECT project_id, key, value, started_at, conversation_id FROM conversation_metadata_values"
+    static let metadataRows = "SELECT project_id, pair, started_at, conversation_id FROM conversation_metadata_values"
     static let metadataLive = """
-        SELECT c.project_id, p.key, p.value, c.started_at, c.id FROM conversations c
-        CROSS JOIN LATERAL parley_metadata_pairs(c.metadata) p
+        SELECT c.project_id, h, c.started_at, c.id FROM conversations c
+        CROSS JOIN LATERAL parley_metadata_hashes(c.metadata) h
         """
 
     @Test func rollupsFollowEveryWrite() async throws {

@@ -87,16 +87,16 @@ struct ConversationBrowser: Sendable {
         let descending = after == nil
         let order: PostgresQuery = descending ? "c.started_at DESC, c.id DESC" : "c.started_at ASC, c.id ASC"
         conditions = "\(conditions) AND \(keyset("c", "id"))"
-        // The page's ids. A string or boolean metadata value is found in conversation_metadata_values (migration
-        // 0017), in time order: for a common value the GIN index on metadata would give every match to sort. The
-        // containment is still checked on the conversation (it is in `conditions`).
+        // The page's ids. A string or boolean metadata value is found by its hash in conversation_metadata_values
+        // (migration 0017), in time order: for a common value the GIN index on metadata would give every match to
+        // sort. The containment is still checked on the conversation (it is in `conditions`).
         let page: PostgresQuery
         if let (key, value) = ConversationFilter.MetadataMatch(filter.metadata)?.indexed {
             let valueOrder: PostgresQuery = descending ? "v.started_at DESC, v.conversation_id DESC"
                 : "v.started_at ASC, v.conversation_id ASC"
             page = """
                 SELECT c.id FROM conversation_metadata_values v JOIN conversations c ON c.id = v.conversation_id
-                WHERE v.project_id = \(projectID) AND v.key = \(key) AND v.value = \(value)
+                WHERE v.project_id = \(projectID) AND v.pair = parley_metadata_pair(\(key), \(value))
                   AND \(keyset("v", "conversation_id")) AND \(conditions)
                 ORDER BY \(valueOrder) LIMIT \(limit + 1)
                 """

@@ -146,12 +146,11 @@ extension ConversationFilter {
         }
 
         /// The key and value to look up in conversation_metadata_values (migration 0017), when that table holds
-        /// every conversation this match can find: a string or boolean value (not a number or null) of at most
-        /// 200 characters, under a key of at most 200 characters and at most one dot (the table keeps the top level
-        /// and one level down). Values are kept as their text, so `true` finds the string and the boolean.
+        /// every conversation this match can find: a string or boolean value (not a number or null) under a key
+        /// with at most one dot (the table keeps the top level and one level down). Values are hashed as their
+        /// text, so `true` finds the string and the boolean.
         var indexed: (key: String, value: String)? {
-            guard key.split(separator: ".", omittingEmptySubsequences: false).count <= 2,
-                  key.unicodeScalars.count <= 200, value.unicodeScalars.count <= 200 else { return nil }
+            guard key.split(separator: ".", omittingEmptySubsequences: false).count <= 2 else { return nil }
             switch try? JSONParser.parse(Array(value.utf8)) {
             case .number(_)?, .null?: return nil
             default: return (key, value)
