@@ -43,6 +43,15 @@ enum FlagJobs {
                          registry: DetectorRegistry, on connection: PostgresConnection) async throws -> Int {
         guard !rules.isEmpty, !ids.isEmpty else { return 0 }
         let subjects = try await FlagSubject.load(ids: ids, embeddingModel: embeddingModel, on: connection)
+        return try await evaluate(rules, projectID: projectID, subjects: subjects, embeddingModel: embeddingModel,
+                                  registry: registry, on: connection)
+    }
+
+    /// `evaluate` on conversations the caller has loaded.
+    @discardableResult
+    static func evaluate(_ rules: [FlagRule], projectID: Int, subjects: [FlagSubject], embeddingModel: String?,
+                         registry: DetectorRegistry, on connection: PostgresConnection) async throws -> Int {
+        guard !rules.isEmpty, !subjects.isEmpty else { return 0 }
         let records = try await offThread {
             let matcher = RuleMatcher(rules: rules, registry: registry, embeddingModel: embeddingModel)
             return subjects.flatMap(matcher.flags(for:))
@@ -65,10 +74,11 @@ struct FlagJob: JobHandler {
                                     verb: "checked against the flag rules") { ids, connection in
             // Read per batch, so a rule saved meanwhile applies to the rest of the queue.
             let rules = try await FlagRule.load(projectID: projectID, phase: .ingest, registry: registry, on: connection)
-            try await FlagJobs.evaluate(rules, projectID: projectID, conversations: ids, embeddingModel: nil,
+            // One read of the conversations for the rules and for what comparisons and drift read of the answers.
+            let subjects = try await FlagSubject.load(ids: ids, embeddingModel: nil, on: connection)
+            try await FlagJobs.evaluate(rules, projectID: projectID, subjects: subjects, embeddingModel: nil,
                                         registry: registry, on: connection)
-            // The same pass keeps what comparisons and drift read of the answers.
-            try await ReplyFacts.store(ids: ids, on: connection)
+            try await ReplyFacts.store(subjects.map { ($0.conversationID, $0.messages) }, on: connection)
         }
     }
 }

@@ -57,7 +57,22 @@ struct ReplyFacts: Sendable, Equatable {
         let rows = try await connection.query("""
             SELECT id, messages::text FROM conversations WHERE id = ANY(\(ids))
             """).map { try $0.decode((Int, String).self) }
-        let answers = try await offThread { rows.map { ($0.0, Answer(messages: $0.1)) } }
+        let answers = try await offThread {
+            rows.map { ($0.0, Answer(messages: (try? JSONParser.parse($0.1))?.arrayValue ?? [])) }
+        }
+        return try await write(answers, on: connection)
+    }
+
+    /// The same for conversations whose messages the caller has read already (the flag job's subjects).
+    @discardableResult
+    static func store(_ conversations: [(id: Int, messages: [JSONValue])], on connection: PostgresConnection)
+        async throws -> [Int: Answer]
+    {
+        let answers = try await offThread { conversations.map { ($0.id, Answer(messages: $0.messages)) } }
+        return try await write(answers, on: connection)
+    }
+
+    private static func write(_ answers: [(Int, Answer)], on connection: PostgresConnection) async throws -> [Int: Answer] {
         guard !answers.isEmpty else { return [:] }
         try await connection.query("""
             INSERT INTO conversation_reply_facts (conversation_id, answered, characters, refused)
@@ -83,9 +98,9 @@ struct ReplyFacts: Sendable, Equatable {
             (self.answered, self.characters, self.refused) = (answered, characters, refused)
         }
 
-        /// From a conversation's stored messages (JSON text).
-        init(messages: String) {
-            let conversation = DetectorConversation(json: (try? JSONParser.parse(messages))?.arrayValue ?? [])
+        /// From a conversation's messages.
+        init(messages: [JSONValue]) {
+            let conversation = DetectorConversation(json: messages)
             let answers = conversation.messages.filter { $0.role == "assistant" }
             answered = !answers.isEmpty
             characters = answers.reduce(0) { $0 + $1.text.unicodeScalars.count }

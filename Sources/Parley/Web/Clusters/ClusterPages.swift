@@ -46,13 +46,12 @@ enum ClusterPages {
             let largest = leaves.map(\.node.size).max() ?? 0
             // The table shows the first `tableRows` in the chosen order (a page of hundreds of rows with a sparkline
             // each is slow to render and to read); "show all" lists every one.
-            let all = page.request.query["all"] == "1" || leaves.count <= tableRows
+            let showAll = page.request.query["all"] == "1"
             let shown = ClusterPresenter.sorted(leaves, by: sort.key, descending: sort.descending)
-                .prefix(all ? leaves.count : tableRows)
+                .prefix(showAll ? leaves.count : tableRows)
             values["rows"] = shown.map { ClusterPresenter.row($0, days: days[$0.node.id] ?? zeros, largest: largest) }
-            values["sort"] = ClusterPresenter.sortLinks(current: sort.key, descending: sort.descending,
-                                                        all: page.request.query["all"] == "1")
-            if !all {
+            values["sort"] = ClusterPresenter.sortLinks(current: sort.key, descending: sort.descending, all: showAll)
+            if shown.count < leaves.count {
                 values["moreRows"] = [
                     "shown": tableRows, "total": Format.number(leaves.count),
                     "url": "/clusters?sort=\(sort.key.rawValue)&order=\(sort.descending ? "desc" : "asc")&all=1#table",
