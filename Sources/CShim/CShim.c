@@ -55,3 +55,7 @@ int cshim_spawn_wait(const char *path, char *const argv[], const char *output_pa
 int cshim_tune_malloc(int mmap_threshold, int arena_max) {
     return mallopt(M_MMAP_THRESHOLD, mmap_threshold) && mallopt(M_ARENA_MAX, arena_max);
 }
+
+int cshim_release_free_memory(void) {
+    return malloc_trim(0);
+}

@@ -19,4 +19,8 @@ int cshim_spawn_wait(const char *path, char *const argv[], const char *output_pa
 /// `mmap_threshold` bytes and at most `arena_max` arenas. Returns 0 when glibc refused one of them.
 int cshim_tune_malloc(int mmap_threshold, int arena_max);
 
+/// Returns the allocator's free memory to the system (glibc `malloc_trim(0)`: the free pages inside every arena,
+/// not only at their tops). Returns 1 when some memory was released.
+int cshim_release_free_memory(void);
+
 #endif

@@ -18,6 +18,10 @@ public final class JobWorker: Sendable {
         public var pollInterval: Duration = .seconds(5)
         /// First retry delay in seconds; doubles with each attempt.
         public var backoffBase = 2.0
+        /// A job that ran at least this long is followed by handing the allocator's free pages back to the
+        /// system (`MemoryTuning.releaseFreeMemory`): a long job frees many small blocks the allocator would
+        /// otherwise keep resident.
+        public var releaseMemoryAfter: Duration = .seconds(1)
         public init() {}
     }
 
@@ -85,6 +89,7 @@ public final class JobWorker: Sendable {
         guard let handler = handlers[job.kind] else { return }
         let context = JobContext(pool: queue.pool, queue: queue, job: job, workerID: id)
         logger.info("job started", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"])
+        let started = ContinuousClock.now
         let work = Task { try await handler.run(job, context: context) }
         let heartbeat = Task {
             while !Task.isCancelled {
@@ -96,6 +101,11 @@ public final class JobWorker: Sendable {
         }
         let result = await work.result
         heartbeat.cancel()
+        if ContinuousClock.now - started >= configuration.releaseMemoryAfter {
+            let released = MemoryTuning.releaseFreeMemory()
+            logger.debug("free memory returned after a long job",
+                         metadata: ["job": "\(job.id)", "megabytes": "\(Int(released.rounded()))"])
+        }
         do {
             switch result {
             case .success:
