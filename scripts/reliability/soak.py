@@ -3,11 +3,13 @@
 rate, sampled every SOAK_SAMPLE_SECONDS, judged from the trend of the second half of the run.
 
 Traffic (by weight): single and bulk ingest, API lists and reads, signed-in dashboard pages, triage actions through
-the API (comments, labels, status moves). Each sample: the server's RSS (/proc/PID/status VmRSS), requests, p50/p95
-latency per kind and overall, errors (5xx and failed connections), PostgreSQL connections (pg_stat_activity).
+the API (comments, labels, status moves). Each sample: the server's RSS (/proc/PID/status VmRSS, read every 2 s: the
+window's floor, what the server keeps, and its peak, the working memory of a clustering run while it runs),
+requests, p50/p95 latency per kind and overall, errors (5xx and failed connections), PostgreSQL connections
+(pg_stat_activity).
 
-Verdict: FAIL on any error; on RSS (net of the similarity index the server keeps of every embedded conversation by
-design, `held_mb`) whose second-half trend line would add more than SOAK_RSS_GROWTH (10 %) over a run of this
+Verdict: FAIL on any error; on RSS (the floor, net of the similarity index the server keeps of every embedded
+conversation by design, `held_mb`) whose second-half trend line would add more than SOAK_RSS_GROWTH (10 %) over a run of this
 length; on a p95 whose second-half trend would double it within the run time.
 Prints the samples table and `RESULT <name>\t<figure>\t<PASS|FAIL>`.
 
@@ -271,7 +273,7 @@ def main():
     print(f"soak: {MINUTES:g} min at {RATE:g} requests/s over {THREADS} connections (and one signed-in session "
           f"each), a sample every {SAMPLE_SECONDS:g} s; server pid {SERVER_PID}", flush=True)
     kinds = [kind for kind, _, _ in workers[0].kinds()]
-    header = f"{'t (s)':>6} {'RSS MB':>7} {'held':>6} {'net MB':>7} {'req':>6} {'err':>4} {'pg':>3} {'p50 ms':>7} {'p95 ms':>7}  " + \
+    header = f"{'t (s)':>6} {'RSS MB':>7} {'peak':>6} {'held':>6} {'net MB':>7} {'req':>6} {'err':>4} {'pg':>3} {'p50 ms':>7} {'p95 ms':>7}  " + \
         "  ".join(f"{k} p50/p95" for k in kinds)
     print(header, flush=True)
     samples = []
@@ -281,17 +283,26 @@ def main():
         worker.start()
     next_sample = started + SAMPLE_SECONDS
     while True:
-        time.sleep(max(0.0, next_sample - time.monotonic()))
+        # RSS is read every 2 s: the sample keeps the window's lowest reading (the floor: what the server keeps)
+        # and its highest (the peak: a clustering run's working memory, tens of MB for the seconds it runs).
+        floor = peak = rss_mb()
+        while (left := next_sample - time.monotonic()) > 0:
+            time.sleep(min(2.0, left))
+            reading = rss_mb()
+            if reading is None or floor is None:
+                floor = None
+                break
+            floor, peak = min(floor, reading), max(peak, reading)
         window, errors = stats.take()
-        if rss_mb() is None:
+        if floor is None or rss_mb() is None:
             stop.set()
             elapsed = time.monotonic() - started
             print(f"RESULT soak\tsoak {MINUTES:g} min: the server died after {elapsed / 60:.1f} min "
                   f"({stats.total_requests:,} requests, {stats.total_errors} errors; see its log)\tFAIL", flush=True)
             return
         all_latencies = [s for values in window.values() for s in values]
-        rss, held = rss_mb(), held_mb()
-        sample = {"t": time.monotonic() - started, "rss": rss - held, "rss_raw": rss, "held": held,
+        held = held_mb()
+        sample = {"t": time.monotonic() - started, "rss": floor - held, "rss_raw": floor, "peak": peak, "held": held,
                   "requests": len(all_latencies),
                   "errors": errors, "pg": pg_connections(),
                   "p50": percentile(all_latencies, 0.5) * 1000, "p95": percentile(all_latencies, 0.95) * 1000,
@@ -300,7 +311,7 @@ def main():
         per_kind = "  ".join(
             f"{sample['kinds'][k][0]:6.1f}/{sample['kinds'][k][1]:6.1f}".rjust(len(k) + 8) if k in sample["kinds"]
             else "-".rjust(len(k) + 8) for k in kinds)
-        print(f"{sample['t']:6.0f} {sample['rss_raw']:7.1f} {sample['held']:6.1f} {sample['rss']:7.1f} {sample['requests']:6d} {errors:4d} {sample['pg']:3d} "
+        print(f"{sample['t']:6.0f} {sample['rss_raw']:7.1f} {sample['peak']:6.0f} {sample['held']:6.1f} {sample['rss']:7.1f} {sample['requests']:6d} {errors:4d} {sample['pg']:3d} "
               f"{sample['p50']:7.1f} {sample['p95']:7.1f}  {per_kind}", flush=True)
         next_sample += SAMPLE_SECONDS
         if next_sample > started + duration + 0.5:
@@ -342,7 +353,7 @@ def main():
         reasons.append(f"p95 doubling within the run ({p95_projected * 100:+.0f} %; "
                        f"{p95_early:.0f} → {p95_late:.0f} ms by thirds)")
     figure = (f"soak {MINUTES:g} min: {requests:,} requests ({requests / duration:.1f}/s of {RATE:g} asked), "
-              f"RSS {warm['rss_raw']:.0f}→{last['rss_raw']:.0f} MB of which the similarity index "
+              f"RSS {warm['rss_raw']:.0f}→{last['rss_raw']:.0f} MB (peak {max(s['peak'] for s in samples):.0f}) of which the similarity index "
               f"{warm['held']:.0f}→{last['held']:.0f} MB, net {warm['rss']:.0f}→{last['rss']:.0f} MB "
               f"({rss_change:+.0f} %; late trend {rss_projected * 100:+.0f} % a run), p95 {samples[0]['p95']:.0f}→"
               f"{last['p95']:.0f} ms (late trend {p95_projected * 100:+.0f} % a run), pg connections "
