@@ -9,8 +9,8 @@ requests, p50/p95 latency per kind and overall, errors (5xx and failed connectio
 (pg_stat_activity).
 
 Verdict: FAIL on any error; on RSS (the floor, net of the similarity index the server keeps of every embedded
-conversation by design, `held_mb`) whose second-half trend line would add more than SOAK_RSS_GROWTH (10 %) over a run of this
-length; on a p95 whose second-half trend would double it within the run time.
+conversation by design, `held_mb`) whose second-half trend line would add more than SOAK_RSS_GROWTH (10 %) over a
+run of this length; on a p95 whose second-half trend would double it within the run time.
 Prints the samples table and `RESULT <name>\t<figure>\t<PASS|FAIL>`.
 
 Environment: PARLEY_URL, API_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, SERVER_PID, PSQL, SOAK_MINUTES, SOAK_SAMPLE_SECONDS,
@@ -285,21 +285,18 @@ def main():
     while True:
         # RSS is read every 2 s: the sample keeps the window's lowest reading (the floor: what the server keeps)
         # and its highest (the peak: a clustering run's working memory, tens of MB for the seconds it runs).
-        floor = peak = rss_mb()
-        while (left := next_sample - time.monotonic()) > 0:
+        readings = [rss_mb()]
+        while (left := next_sample - time.monotonic()) > 0 and readings[-1] is not None:
             time.sleep(min(2.0, left))
-            reading = rss_mb()
-            if reading is None or floor is None:
-                floor = None
-                break
-            floor, peak = min(floor, reading), max(peak, reading)
+            readings.append(rss_mb())
         window, errors = stats.take()
-        if floor is None or rss_mb() is None:
+        if None in readings:
             stop.set()
             elapsed = time.monotonic() - started
             print(f"RESULT soak\tsoak {MINUTES:g} min: the server died after {elapsed / 60:.1f} min "
                   f"({stats.total_requests:,} requests, {stats.total_errors} errors; see its log)\tFAIL", flush=True)
             return
+        floor, peak = min(readings), max(readings)
         all_latencies = [s for values in window.values() for s in values]
         held = held_mb()
         sample = {"t": time.monotonic() - started, "rss": floor - held, "rss_raw": floor, "peak": peak, "held": held,
