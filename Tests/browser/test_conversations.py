@@ -51,6 +51,7 @@ class ConversationFilters(unittest.TestCase):
     driver = None
     open = base.Dashboard.open
     wait_for = base.Dashboard.wait_for
+    submit_and_wait = base.Dashboard.submit_and_wait
     screenshot = base.Dashboard.screenshot
     assert_no_alert = base.Dashboard.assert_no_alert
     state = {}
@@ -62,7 +63,7 @@ class ConversationFilters(unittest.TestCase):
         cls.driver.get(BASE + "/login")
         cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
         cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        cls.driver.find_element(By.ID, "sign-in").click()
+        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
 
     @classmethod
     def tearDownClass(cls):
@@ -81,7 +82,7 @@ class ConversationFilters(unittest.TestCase):
             else:
                 element.clear()
                 element.send_keys(value)
-        self.driver.find_element(By.ID, "apply-filters").click()
+        self.submit_and_wait(self.driver.find_element(By.ID, "apply-filters"))
         self.wait_for("main h1")
 
     def test_01_prepare_clusters_flags_and_intents(self):

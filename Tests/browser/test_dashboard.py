@@ -87,6 +87,12 @@ class Dashboard(unittest.TestCase):
         return WebDriverWait(self.driver, timeout).until(
             expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
+    def submit_and_wait(self, button):
+        """Clicks a form's button and waits until the next page replaced this one (else a flash of the old page
+        may be read while the new one loads)."""
+        button.click()
+        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(button))
+
     def screenshot(self, name):
         """A full-page PNG (Chrome's capture beyond the viewport)."""
         metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})

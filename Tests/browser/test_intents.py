@@ -16,8 +16,6 @@ import unittest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 import test_dashboard as base
 from test_dashboard import BASE, EMAIL, PASSWORD, fetch, no_redirect_opener
@@ -55,6 +53,7 @@ class Intents(unittest.TestCase):
     driver = None
     open = base.Dashboard.open
     wait_for = base.Dashboard.wait_for
+    submit_and_wait = base.Dashboard.submit_and_wait
     screenshot = base.Dashboard.screenshot
     assert_no_alert = base.Dashboard.assert_no_alert
 
@@ -65,7 +64,7 @@ class Intents(unittest.TestCase):
         cls.driver.get(BASE + "/login")
         cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
         cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        cls.driver.find_element(By.ID, "sign-in").click()
+        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
         base.Dashboard.wait_for(cls, "main h1")
 
     @classmethod
@@ -99,12 +98,6 @@ class Intents(unittest.TestCase):
             self.skipTest("intents exist already")
         self.assertIn("No intents yet", self.wait_for(".empty-state h2").text)
         self.screenshot("21-intents-empty")
-
-    def submit_and_wait(self, button):
-        """Clicks a form's button and waits until the next page replaced this one (else a flash of the old page
-        may be read while the new one loads)."""
-        button.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(button))
 
     def test_02_import_a_taxonomy_and_train(self):
         self.open("/intents")

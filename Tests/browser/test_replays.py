@@ -62,7 +62,7 @@ class Replays(unittest.TestCase):
         cls.driver.get(BASE + "/login")
         cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
         cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        cls.driver.find_element(By.ID, "sign-in").click()
+        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
         WebDriverWait(cls.driver, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "main h1")))
 
     @classmethod

@@ -39,7 +39,7 @@ class Settings(unittest.TestCase):
         cls.driver.get(BASE + "/login")
         cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
         cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        cls.driver.find_element(By.ID, "sign-in").click()
+        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
 
     @classmethod
     def tearDownClass(cls):
