@@ -76,10 +76,10 @@ struct QuantizedRows: Sendable {
         let added = newCount - start
         guard added > 0 else { return self }
         var copy = self
-        copy.codes += repeatElement(0, count: added * blocks * 8)
-        copy.scales += repeatElement(0, count: added)
-        copy.residuals += repeatElement(0, count: added)
-        copy.codeTerms += repeatElement(0, count: added)
+        copy.codes = .concatenating(codes, repeatElement(0, count: added * blocks * 8))
+        copy.scales = .concatenating(scales, repeatElement(0, count: added))
+        copy.residuals = .concatenating(residuals, repeatElement(0, count: added))
+        copy.codeTerms = .concatenating(codeTerms, repeatElement(0, count: added))
         let (dimension, blocks, meanNorm) = (dimension, blocks, Double(meanNorm))
         let unit = 0x1p-24 * Double(dimension)
         let g = unit / (1 - unit) + 0x1p-17

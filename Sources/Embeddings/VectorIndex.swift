@@ -65,7 +65,7 @@ public struct VectorIndex: Sendable {
     /// codes never change an answer), but only the new rows are quantized: the existing codes are kept, centred on
     /// the old mean, until the index has doubled since that mean was taken; then they are rebuilt.
     public func appending(_ newVectors: [Float]) -> VectorIndex {
-        let all = Array(vectors.prefix(count * dimension)) + newVectors
+        let all = [Float].concatenating(vectors.prefix(count * dimension), newVectors)
         let total = all.count / dimension
         var rows: QuantizedRows?
         if Self.wantsPrefilter(prefilterOption, count: total) {

@@ -131,6 +131,23 @@ import Testing
             Array(vectors.prefix(25_000 * dimension)), dimension: dimension, query: query, k: 5))
     }
 
+    /// A grown index holds its rows without slack: the server keeps one for as long as it runs, refreshed with a
+    /// few rows every few seconds, and doubling buffers made it twice the size of its data (a soak test's RSS).
+    @Test func appendingKeepsNoSpareCapacity() throws {
+        let dimension = 36
+        let vectors = Self.matrix(.clustered, count: 22_000, dimension: dimension, seed: 5)
+        var index = VectorIndex(dimension: dimension, vectors: Array(vectors.prefix(19_990 * dimension)), threads: 1)
+        for rows in stride(from: 19_990, to: 22_000, by: 10) {
+            index = index.appending(Array(vectors[rows * dimension..<(rows + 10) * dimension]))
+        }
+        #expect(index.count == 22_000)
+        let rows = try #require(index.quantized)
+        // Spare elements past the rows (malloc rounds a block up by a little).
+        let spare = [index.vectors.capacity - 22_000 * dimension, rows.codes.capacity - 22_000 * rows.blocks * 8,
+                     rows.scales.capacity - 22_000, rows.residuals.capacity - 22_000, rows.codeTerms.capacity - 22_000]
+        #expect(spare.allSatisfy { (0...1024).contains($0) }, "spare capacity \(spare)")
+    }
+
     @Test func edgeCases() throws {
         let dimension = 40
         let vectors = Self.matrix(.random, count: 50, dimension: dimension, seed: 11)

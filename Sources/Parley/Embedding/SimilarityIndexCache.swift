@@ -65,6 +65,9 @@ public actor SimilarityIndexCache {
             entry.loadedAt = now
             return entry
         }
+        // Exactly as large as needed: appending to the shared ids (or `+` on the vectors) would double the
+        // capacity, and the entry keeps it until the next refresh.
+        ids.reserveCapacity(ids.count + rows.count)
         var added: [Float] = []
         added.reserveCapacity(rows.count * dimension)
         for row in rows {
