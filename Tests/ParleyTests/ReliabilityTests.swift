@@ -46,13 +46,13 @@ import FoundationNetworking
         let key = try await context.apiKeys.create(projectID: project).key
 
         let tally = Tally()
-        let restarted = Restarted()
-        let deadline = ContinuousClock.now + .seconds(7)
+        let restarted = Flag()
+        let finished = Flag()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<8 {
                 group.addTask {
                     var n = 0
-                    while ContinuousClock.now < deadline {
+                    while await !finished.value {
                         n += 1
                         let id = "w\(worker)-\(n)"
                         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/conversations")!)
@@ -68,12 +68,19 @@ import FoundationNetworking
                     }
                 }
             }
+            // Traffic before, during and after the outage. Its phases wait for what they must show (a 503, then a
+            // conversation stored after the restart), up to 15 s each, rather than for fixed times: on a loaded
+            // machine no request may complete in a fixed 1.5 s outage.
             group.addTask {
                 try await Task.sleep(for: .seconds(1.5))
                 try await cluster.stop()
-                try await Task.sleep(for: .seconds(1.5))
+                try await Self.waitUntil(seconds: 15) { await tally.unavailable > 0 }
+                try await Task.sleep(for: .seconds(0.5))
                 try await cluster.start()
                 await restarted.set()
+                try await Self.waitUntil(seconds: 15) { await tally.acknowledgedAfterRestart > 0 }
+                try await Task.sleep(for: .seconds(1))
+                await finished.set()
             }
             try await group.waitForAll()
         }
@@ -93,8 +100,14 @@ import FoundationNetworking
         await TestPostgres.discard(cluster)
     }
 
-    actor Restarted {
+    actor Flag {
         var value = false
         func set() { value = true }
+    }
+
+    /// Returns once `condition` holds or `seconds` have passed (the expectations then say what was missing).
+    static func waitUntil(seconds: Double, _ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while await !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
     }
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# soak: SOAK_MINUTES (30; quick 1.5) of mixed traffic at a modest steady rate (ingest single and bulk, API lists
-# and reads, signed-in dashboard pages, triage actions) against one `parley serve` with its workers on (embedding and
-# flag jobs run), sampled every minute (quick: 10 s). The verdict comes from the trend of the second half: RSS (the
-# floor of each minute, read every 2 s, net of the similarity index, which holds every embedded conversation by
+# soak: SOAK_MINUTES (30; quick 1.5) of mixed traffic at a modest steady rate (ingest single and bulk, API lists and
+# reads, signed-in dashboard pages, triage actions) against one `parley serve` with its workers on (embedding and flag
+# jobs run), sampled every minute (quick: 10 s). The verdict comes from the trend of the second half: anonymous RSS
+# (the floor of each minute, read every 2 s, net of the similarity index, which holds every embedded conversation by
 # design) still growing (by 10 % a run; quick: 50 %, its 90 s are mostly warm-up), p95 heading for a doubling, or any
 # error fails (scripts/reliability/soak.py does the work).
 source "$(dirname "$0")/lib.sh"

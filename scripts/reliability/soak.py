@@ -3,14 +3,14 @@
 rate, sampled every SOAK_SAMPLE_SECONDS, judged from the trend of the second half of the run.
 
 Traffic (by weight): single and bulk ingest, API lists and reads, signed-in dashboard pages, triage actions through
-the API (comments, labels, status moves). Each sample: the server's RSS (/proc/PID/status VmRSS, read every 2 s: the
-window's floor, what the server keeps, and its peak, the working memory of a clustering run while it runs),
-requests, p50/p95 latency per kind and overall, errors (5xx and failed connections), PostgreSQL connections
-(pg_stat_activity).
+the API (comments, labels, status moves). Each sample: the server's resident memory (/proc/PID/status, read every
+2 s: the window's floor, what the server keeps, and its peak, the working memory of a clustering run while it runs;
+anonymous memory is judged, the total shown, see `rss_mb`), requests, p50/p95 latency per kind and overall, errors
+(5xx and failed connections), PostgreSQL connections (pg_stat_activity).
 
-Verdict: FAIL on any error; on RSS (the floor, net of the similarity index the server keeps of every embedded
-conversation by design, `held_mb`) whose second-half trend line would add more than SOAK_RSS_GROWTH (10 %) over a
-run of this length; on a p95 whose second-half trend would double it within the run time.
+Verdict: FAIL on any error; on anonymous RSS (the floor, net of the similarity index the server keeps of every
+embedded conversation by design, `held_mb`) whose second-half trend line would add more than SOAK_RSS_GROWTH (10 %)
+over a run of this length; on a p95 whose second-half trend would double it within the run time.
 Prints the samples table and `RESULT <name>\t<figure>\t<PASS|FAIL>`.
 
 Environment: PARLEY_URL, API_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, SERVER_PID, PSQL, SOAK_MINUTES, SOAK_SAMPLE_SECONDS,
@@ -212,15 +212,18 @@ class Worker(threading.Thread):
 
 
 def rss_mb():
-    """The server's resident memory in MB; None once it has exited."""
+    """The server's resident memory in MB as (anonymous, total); None once it has exited.
+
+    Anonymous memory (RssAnon: the allocator's arenas, large blocks, thread stacks, the embedding model's weights)
+    is what the process allocates, and what a leak grows. The total (VmRSS) adds the pages of the executable and
+    shared libraries read in from disk as code paths are first used (5.5 MB of ICU the first time something needs
+    it): bounded by those files, shared and reclaimable, so shown but not judged."""
     try:
         with open(f"/proc/{SERVER_PID}/status") as file:
-            for line in file:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except FileNotFoundError:
+            fields = dict(line.split(":", 1) for line in file if ":" in line)
+        return int(fields["RssAnon"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
+    except (FileNotFoundError, KeyError, ValueError):
         return None
-    return None
 
 
 def pg_connections():
@@ -235,7 +238,7 @@ def pg_connections():
 def held_mb():
     """What the server holds in memory by design for the data stored so far: the similarity index of the embedded
     conversations (SimilarityIndexCache: the vectors, their ids and, from 20,000 rows, the 4-bit prefilter codes
-    with 12 bytes of error terms per row). RSS minus this is what must stay flat."""
+    with 12 bytes of error terms per row). Anonymous RSS minus this is what must stay flat."""
     try:
         out = subprocess.run(PSQL + ["-At", "-F", " ", "-c",
                                      "SELECT count(*), coalesce(max(length(vector)), 0) FROM conversation_embeddings"],
@@ -273,7 +276,7 @@ def main():
     print(f"soak: {MINUTES:g} min at {RATE:g} requests/s over {THREADS} connections (and one signed-in session "
           f"each), a sample every {SAMPLE_SECONDS:g} s; server pid {SERVER_PID}", flush=True)
     kinds = [kind for kind, _, _ in workers[0].kinds()]
-    header = f"{'t (s)':>6} {'RSS MB':>7} {'peak':>6} {'held':>6} {'net MB':>7} {'req':>6} {'err':>4} {'pg':>3} {'p50 ms':>7} {'p95 ms':>7}  " + \
+    header = f"{'t (s)':>6} {'VmRSS':>6} {'anon':>6} {'peak':>6} {'held':>6} {'net MB':>7} {'req':>6} {'err':>4} {'pg':>3} {'p50 ms':>7} {'p95 ms':>7}  " + \
         "  ".join(f"{k} p50/p95" for k in kinds)
     print(header, flush=True)
     samples = []
@@ -296,10 +299,11 @@ def main():
             print(f"RESULT soak\tsoak {MINUTES:g} min: the server died after {elapsed / 60:.1f} min "
                   f"({stats.total_requests:,} requests, {stats.total_errors} errors; see its log)\tFAIL", flush=True)
             return
-        floor, peak = min(readings), max(readings)
+        (floor, floor_total), peak = min(readings), max(anon for anon, _ in readings)
         all_latencies = [s for values in window.values() for s in values]
         held = held_mb()
-        sample = {"t": time.monotonic() - started, "rss": floor - held, "rss_raw": floor, "peak": peak, "held": held,
+        sample = {"t": time.monotonic() - started, "rss": floor - held, "rss_raw": floor, "total": floor_total,
+                  "peak": peak, "held": held,
                   "requests": len(all_latencies),
                   "errors": errors, "pg": pg_connections(),
                   "p50": percentile(all_latencies, 0.5) * 1000, "p95": percentile(all_latencies, 0.95) * 1000,
@@ -308,7 +312,8 @@ def main():
         per_kind = "  ".join(
             f"{sample['kinds'][k][0]:6.1f}/{sample['kinds'][k][1]:6.1f}".rjust(len(k) + 8) if k in sample["kinds"]
             else "-".rjust(len(k) + 8) for k in kinds)
-        print(f"{sample['t']:6.0f} {sample['rss_raw']:7.1f} {sample['peak']:6.0f} {sample['held']:6.1f} {sample['rss']:7.1f} {sample['requests']:6d} {errors:4d} {sample['pg']:3d} "
+        print(f"{sample['t']:6.0f} {sample['total']:6.1f} {sample['rss_raw']:6.1f} {sample['peak']:6.0f} "
+              f"{sample['held']:6.1f} {sample['rss']:7.1f} {sample['requests']:6d} {errors:4d} {sample['pg']:3d} "
               f"{sample['p50']:7.1f} {sample['p95']:7.1f}  {per_kind}", flush=True)
         next_sample += SAMPLE_SECONDS
         if next_sample > started + duration + 0.5:
@@ -331,7 +336,7 @@ def main():
     requests = stats.total_requests
     errors = stats.total_errors
     rss_change = (last["rss"] - warm["rss"]) / warm["rss"] * 100
-    print(f"second half: RSS net of the similarity index {rss_slope * 60:+.2f} MB/min (a run this long: {rss_projected * 100:+.1f} %), "
+    print(f"second half: anonymous RSS net of the similarity index {rss_slope * 60:+.2f} MB/min (a run this long: {rss_projected * 100:+.1f} %), "
           f"p95 {p95_slope * 60:+.2f} ms/min (a run this long: {p95_projected * 100:+.1f} %); "
           f"pg connections {min(s['pg'] for s in samples)}–{max(s['pg'] for s in samples)}", flush=True)
     for example in stats.error_examples:
@@ -350,7 +355,8 @@ def main():
         reasons.append(f"p95 doubling within the run ({p95_projected * 100:+.0f} %; "
                        f"{p95_early:.0f} → {p95_late:.0f} ms by thirds)")
     figure = (f"soak {MINUTES:g} min: {requests:,} requests ({requests / duration:.1f}/s of {RATE:g} asked), "
-              f"RSS {warm['rss_raw']:.0f}→{last['rss_raw']:.0f} MB (peak {max(s['peak'] for s in samples):.0f}) of which the similarity index "
+              f"RSS {warm['total']:.0f}→{last['total']:.0f} MB, anonymous {warm['rss_raw']:.0f}→{last['rss_raw']:.0f} MB "
+              f"(peak {max(s['peak'] for s in samples):.0f}) of which the similarity index "
               f"{warm['held']:.0f}→{last['held']:.0f} MB, net {warm['rss']:.0f}→{last['rss']:.0f} MB "
               f"({rss_change:+.0f} %; late trend {rss_projected * 100:+.0f} % a run), p95 {samples[0]['p95']:.0f}→"
               f"{last['p95']:.0f} ms (late trend {p95_projected * 100:+.0f} % a run), pg connections "
