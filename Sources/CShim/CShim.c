@@ -59,7 +59,3 @@ int cshim_tune_malloc(int mmap_threshold, int arena_max) {
 int cshim_release_free_memory(void) {
     return malloc_trim(0);
 }
-
-size_t cshim_free_heap_bytes(void) {
-    return mallinfo2().fordblks;
-}

@@ -23,8 +23,4 @@ int cshim_tune_malloc(int mmap_threshold, int arena_max);
 /// not only at their tops). Returns 1 when some memory was released.
 int cshim_release_free_memory(void);
 
-/// Bytes free inside the allocator's arenas (glibc `mallinfo2().fordblks`): what `cshim_release_free_memory` could
-/// hand back, at most.
-size_t cshim_free_heap_bytes(void);
-
 #endif

@@ -28,8 +28,7 @@ public struct ParleyService: Sendable {
         let workers = (0..<max(1, count)).map { _ in Self.makeWorker(context: context) }
         let running = workers.map { worker in Task { try await worker.run() } }
         let schedule = VersionJobs.startSchedule(context: context)
-        let trim = MemoryTuning.startPeriodicRelease(logger: logger)
-        defer { schedule?.cancel(); trim.cancel() }
+        defer { schedule?.cancel() }
         await Self.catchUp(context: context)
         logger.notice("Parley workers are running", metadata: ["workers": "\(workers.count)"])
         _ = await TerminationSignal.wait()
@@ -104,8 +103,7 @@ public struct ParleyService: Sendable {
         let workers = (0..<configuration.workers).map { _ in Self.makeWorker(context: context) }
         let running = workers.map { worker in Task { try await worker.run() } }
         let schedule = workers.isEmpty ? nil : VersionJobs.startSchedule(context: context)
-        let trim = MemoryTuning.startPeriodicRelease(logger: logger)
-        defer { schedule?.cancel(); trim.cancel() }
+        defer { schedule?.cancel() }
         if !workers.isEmpty { await Self.catchUp(context: context) }
         let signal = await TerminationSignal.wait()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])

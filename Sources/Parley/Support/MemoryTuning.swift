@@ -1,6 +1,5 @@
 import CShim
 import Foundation
-import Logging
 
 /// glibc's allocator settings for the long-running processes (`parley serve`, `parley worker`).
 ///
@@ -33,28 +32,6 @@ enum MemoryTuning {
         let before = residentMegabytes()
         _ = cshim_release_free_memory()
         return before - residentMegabytes()
-    }
-
-    /// Bytes free inside the allocator's arenas: what `releaseFreeMemory` could hand back, at most.
-    static func freeHeapBytes() -> Int { Int(cshim_free_heap_bytes()) }
-
-    /// Hands free pages back every `interval` while `parley serve` or `parley worker` runs, when at least
-    /// `threshold` bytes are free in the arenas; cancel the task to stop.
-    ///
-    /// Short requests and jobs free their blocks too, in between the blocks others keep, and glibc returns none of
-    /// that on its own. In the 30-minute soak test, with the trim after long jobs only, the anonymous memory net of
-    /// the similarity index still grew by ~0.25 MB a minute (41.6 → 48.5 MB in 16 minutes) while the live blocks
-    /// did not (heaptrack: none but the index grows; `malloc_stats` at 17 minutes: 7.7 MB free in the arenas).
-    /// A trim with a few MB to return takes about a millisecond.
-    static func startPeriodicRelease(every interval: Duration = .seconds(30), threshold: Int = 1 << 20,
-                                     logger: Logger) -> Task<Void, Never> {
-        Task.detached(priority: .background) {
-            while (try? await Task.sleep(for: interval)) != nil {
-                guard freeHeapBytes() >= threshold else { continue }
-                let released = releaseFreeMemory()
-                logger.trace("free memory returned", metadata: ["megabytes": "\(Int(released.rounded()))"])
-            }
-        }
     }
 
     /// The process's resident set (`/proc/self/statm`), in MB; 0 where that file is missing.
