@@ -16,6 +16,8 @@ import unittest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 import test_dashboard as base
 from test_dashboard import BASE, EMAIL, PASSWORD, fetch, no_redirect_opener
@@ -89,6 +91,14 @@ class Intents(unittest.TestCase):
     def press(self, *keys):
         ActionChains(self.driver).send_keys(*keys).perform()
 
+    def press_and_wait(self, *keys):
+        """Presses keys that submit the labelling form and waits until the next page replaced this one (else the
+        old page, still shown while the next one loads, is read or typed into)."""
+        form = self.driver.find_element(By.ID, "label-form")
+        self.press(*keys)
+        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(form))
+        self.wait_for("#label-form")
+
     def test_01_empty_intents_page_explains_what_to_do(self):
         self.open("/intents")
         self.assertEqual(self.wait_for("main h1").text, "Intents")
@@ -160,7 +170,7 @@ class Intents(unittest.TestCase):
         self.screenshot("25-intents-label")
         first = self.conversation_id()
         # s skips.
-        self.press("s")
+        self.press_and_wait("s")
         self.wait_for(".label-stats")
         self.assertNotEqual(self.conversation_id(), first)
         # 2 picks the second intent, Enter saves.
@@ -169,7 +179,7 @@ class Intents(unittest.TestCase):
         chosen = self.driver.find_elements(By.CSS_SELECTOR, "#label-choices .label-choice")[1]
         name = chosen.find_element(By.CSS_SELECTOR, ".choice-name").text
         self.assertTrue(chosen.find_element(By.TAG_NAME, "input").is_selected())
-        self.press(Keys.ENTER)
+        self.press_and_wait(Keys.ENTER)
         self.assertIn("Labelled as “%s”" % name, self.wait_for(".flash-success").text)
         self.assertNotEqual(self.conversation_id(), second)
         # The filter: "/" focuses it, typing narrows the list, Enter saves the first match.
@@ -182,7 +192,7 @@ class Intents(unittest.TestCase):
                          ["Lost or stolen card"])
         self.assertEqual(visible[0].find_element(By.CSS_SELECTOR, ".choice-key").text, "1")
         self.screenshot("26-intents-label-filtered")
-        self.press(Keys.ENTER)
+        self.press_and_wait(Keys.ENTER)
         self.assertIn("Lost or stolen card", self.wait_for(".flash-success").text)
         self.assertNotEqual(self.conversation_id(), third)
         self.assertEqual(self.driver.find_element(By.ID, "labelled-today").text, "2")
@@ -193,7 +203,7 @@ class Intents(unittest.TestCase):
             self.press("j" if step % 3 == 0 else "k")
             if not self.driver.find_elements(By.CSS_SELECTOR, "#label-form input[name=intent]:checked"):
                 self.press("1")
-            self.press(Keys.ENTER)
+            self.press_and_wait(Keys.ENTER)
             self.wait_for(".flash-success")
         self.assert_no_alert()
 
