@@ -8,7 +8,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 import test_dashboard as base
-from test_dashboard import BASE, EMAIL, PASSWORD
 
 DRIFT_WAIT = float(os.environ.get("DRIFT_WAIT", "120"))
 OLDER = "gpt-4o-mini-2024-07-18"
@@ -27,11 +26,7 @@ class Compare(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         os.makedirs(base.SCREENSHOTS, exist_ok=True)
-        cls.driver = base.make_driver()
-        cls.driver.get(BASE + "/login")
-        cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
-        cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
+        cls.driver = base.signed_in_driver()
 
     @classmethod
     def tearDownClass(cls):

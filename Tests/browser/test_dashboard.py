@@ -47,6 +47,24 @@ def make_driver():
     return driver
 
 
+def wait_until_replaced(driver, element):
+    """Waits until the page holding `element` was replaced by the next one (else the old page, still shown while the
+    next one loads, may be read or typed into)."""
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(element))
+
+
+def signed_in_driver():
+    """A browser signed in as the demo user, on the page after the sign-in."""
+    driver = make_driver()
+    driver.get(BASE + "/login")
+    driver.find_element(By.ID, "email").send_keys(EMAIL)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    button = driver.find_element(By.ID, "sign-in")
+    button.click()
+    wait_until_replaced(driver, button)
+    return driver
+
+
 def no_redirect_opener(jar):
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -88,10 +106,9 @@ class Dashboard(unittest.TestCase):
             expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
     def submit_and_wait(self, button):
-        """Clicks a form's button and waits until the next page replaced this one (else a flash of the old page
-        may be read while the new one loads)."""
+        """Clicks a form's button and waits until the next page replaced this one."""
         button.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(button))
+        wait_until_replaced(self.driver, button)
 
     def screenshot(self, name):
         """A full-page PNG (Chrome's capture beyond the viewport)."""

@@ -16,7 +16,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 import test_dashboard as base
-from test_dashboard import BASE, EMAIL, PASSWORD, fetch, no_redirect_opener
+from test_dashboard import fetch, no_redirect_opener
 
 CLUSTER_WAIT = float(os.environ.get("CLUSTER_WAIT", "90"))
 NEW_NAME = "Card payments <renamed in the browser>"
@@ -35,11 +35,7 @@ class Clusters(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         os.makedirs(base.SCREENSHOTS, exist_ok=True)
-        cls.driver = base.make_driver()
-        cls.driver.get(BASE + "/login")
-        cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
-        cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
+        cls.driver = base.signed_in_driver()
 
     @classmethod
     def tearDownClass(cls):

@@ -11,7 +11,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 import test_dashboard as base
-from test_dashboard import BASE, EMAIL, PASSWORD
 
 IMPORT_WAIT = float(os.environ.get("IMPORT_WAIT", "120"))
 # Records of the uploaded file: large enough that the import reports progress on the way.
@@ -43,11 +42,7 @@ class Import(unittest.TestCase):
     def setUpClass(cls):
         os.makedirs(base.SCREENSHOTS, exist_ok=True)
         cls.folder = tempfile.mkdtemp(prefix="parley-import-")
-        cls.driver = base.make_driver()
-        cls.driver.get(BASE + "/login")
-        cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
-        cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
+        cls.driver = base.signed_in_driver()
 
     @classmethod
     def tearDownClass(cls):

@@ -16,11 +16,9 @@ import unittest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 import test_dashboard as base
-from test_dashboard import BASE, EMAIL, PASSWORD, fetch, no_redirect_opener
+from test_dashboard import BASE, fetch, no_redirect_opener
 
 INTENT_WAIT = float(os.environ.get("INTENT_WAIT", "150"))
 
@@ -62,11 +60,7 @@ class Intents(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         os.makedirs(base.SCREENSHOTS, exist_ok=True)
-        cls.driver = base.make_driver()
-        cls.driver.get(BASE + "/login")
-        cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
-        cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
+        cls.driver = base.signed_in_driver()
         base.Dashboard.wait_for(cls, "main h1")
 
     @classmethod
@@ -96,7 +90,7 @@ class Intents(unittest.TestCase):
         old page, still shown while the next one loads, is read or typed into)."""
         form = self.driver.find_element(By.ID, "label-form")
         self.press(*keys)
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(form))
+        base.wait_until_replaced(self.driver, form)
         self.wait_for("#label-form")
 
     def test_01_empty_intents_page_explains_what_to_do(self):
@@ -199,7 +193,6 @@ class Intents(unittest.TestCase):
         self.assertEqual(int(self.driver.find_element(By.ID, "remaining").text.replace(",", "")), remaining - 2)
         # j/k move the choice; a few more labels accepting or correcting the prediction fill the confusion table.
         for step in range(10):
-            self.wait_for("#label-form")
             self.press("j" if step % 3 == 0 else "k")
             if not self.driver.find_elements(By.CSS_SELECTOR, "#label-form input[name=intent]:checked"):
                 self.press("1")

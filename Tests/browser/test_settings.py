@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import test_dashboard as base
-from test_dashboard import BASE, EMAIL, PASSWORD
+from test_dashboard import BASE, EMAIL
 
 
 def api(path, key):
@@ -35,11 +35,7 @@ class Settings(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         os.makedirs(base.SCREENSHOTS, exist_ok=True)
-        cls.driver = base.make_driver()
-        cls.driver.get(BASE + "/login")
-        cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
-        cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
+        cls.driver = base.signed_in_driver()
 
     @classmethod
     def tearDownClass(cls):

@@ -19,7 +19,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import test_dashboard as base
-from test_dashboard import BASE, EMAIL, PASSWORD
+from test_dashboard import BASE
 
 API_KEY = os.environ.get("PARLEY_API_KEY", "")
 RULE_WAIT = float(os.environ.get("RULE_WAIT", "90"))
@@ -57,11 +57,7 @@ class Triage(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         os.makedirs(base.SCREENSHOTS, exist_ok=True)
-        cls.driver = base.make_driver()
-        cls.driver.get(BASE + "/login")
-        cls.driver.find_element(By.ID, "email").send_keys(EMAIL)
-        cls.driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        base.Dashboard.submit_and_wait(cls, cls.driver.find_element(By.ID, "sign-in"))
+        cls.driver = base.signed_in_driver()
         WebDriverWait(cls.driver, 15).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "main h1")))
 
     @classmethod

@@ -5,7 +5,7 @@ rate, sampled every SOAK_SAMPLE_SECONDS, judged from the trend of the second hal
 Traffic (by weight): single and bulk ingest, API lists and reads, signed-in dashboard pages, triage actions through
 the API (comments, labels, status moves). Each sample: the server's resident memory (/proc/PID/status, read every
 2 s: the window's floor, what the server keeps, and its peak, the working memory of a clustering run while it runs;
-anonymous memory is judged, the total shown, see `rss_mb`), requests, p50/p95 latency per kind and overall, errors
+anonymous memory is judged, the total shown, see `memory_mb`), requests, p50/p95 latency per kind and overall, errors
 (5xx and failed connections), PostgreSQL connections (pg_stat_activity).
 
 Verdict: FAIL on any error; on anonymous RSS (the floor, net of the similarity index the server keeps of every
@@ -211,7 +211,7 @@ class Worker(threading.Thread):
         return status, data[:200]
 
 
-def rss_mb():
+def memory_mb():
     """The server's resident memory in MB as (anonymous, total); None once it has exited.
 
     Anonymous memory (RssAnon: the allocator's arenas, large blocks, thread stacks, the embedding model's weights)
@@ -288,10 +288,10 @@ def main():
     while True:
         # RSS is read every 2 s: the sample keeps the window's lowest reading (the floor: what the server keeps)
         # and its highest (the peak: a clustering run's working memory, tens of MB for the seconds it runs).
-        readings = [rss_mb()]
+        readings = [memory_mb()]
         while (left := next_sample - time.monotonic()) > 0 and readings[-1] is not None:
             time.sleep(min(2.0, left))
-            readings.append(rss_mb())
+            readings.append(memory_mb())
         window, errors = stats.take()
         if None in readings:
             stop.set()
@@ -302,7 +302,7 @@ def main():
         (floor, floor_total), peak = min(readings), max(anon for anon, _ in readings)
         all_latencies = [s for values in window.values() for s in values]
         held = held_mb()
-        sample = {"t": time.monotonic() - started, "rss": floor - held, "rss_raw": floor, "total": floor_total,
+        sample = {"t": time.monotonic() - started, "net": floor - held, "anon": floor, "total": floor_total,
                   "peak": peak, "held": held,
                   "requests": len(all_latencies),
                   "errors": errors, "pg": pg_connections(),
@@ -312,8 +312,8 @@ def main():
         per_kind = "  ".join(
             f"{sample['kinds'][k][0]:6.1f}/{sample['kinds'][k][1]:6.1f}".rjust(len(k) + 8) if k in sample["kinds"]
             else "-".rjust(len(k) + 8) for k in kinds)
-        print(f"{sample['t']:6.0f} {sample['total']:6.1f} {sample['rss_raw']:6.1f} {sample['peak']:6.0f} "
-              f"{sample['held']:6.1f} {sample['rss']:7.1f} {sample['requests']:6d} {errors:4d} {sample['pg']:3d} "
+        print(f"{sample['t']:6.0f} {sample['total']:6.1f} {sample['anon']:6.1f} {sample['peak']:6.0f} "
+              f"{sample['held']:6.1f} {sample['net']:7.1f} {sample['requests']:6d} {errors:4d} {sample['pg']:3d} "
               f"{sample['p50']:7.1f} {sample['p95']:7.1f}  {per_kind}", flush=True)
         next_sample += SAMPLE_SECONDS
         if next_sample > started + duration + 0.5:
@@ -325,7 +325,7 @@ def main():
     # The trend of the second half (after warm-up).
     half = samples[len(samples) // 2:]
     xs = [s["t"] for s in half]
-    rss_slope, rss_intercept = fit(xs, [s["rss"] for s in half])
+    rss_slope, rss_intercept = fit(xs, [s["net"] for s in half])
     p95_slope, p95_intercept = fit(xs, [s["p95"] for s in half])
     rss_start = rss_intercept + rss_slope * xs[0]
     p95_start = max(p95_intercept + p95_slope * xs[0], 0.1)
@@ -335,7 +335,7 @@ def main():
     last = samples[-1]
     requests = stats.total_requests
     errors = stats.total_errors
-    rss_change = (last["rss"] - warm["rss"]) / warm["rss"] * 100
+    rss_change = (last["net"] - warm["net"]) / warm["net"] * 100
     print(f"second half: anonymous RSS net of the similarity index {rss_slope * 60:+.2f} MB/min (a run this long: {rss_projected * 100:+.1f} %), "
           f"p95 {p95_slope * 60:+.2f} ms/min (a run this long: {p95_projected * 100:+.1f} %); "
           f"pg connections {min(s['pg'] for s in samples)}–{max(s['pg'] for s in samples)}", flush=True)
@@ -355,9 +355,9 @@ def main():
         reasons.append(f"p95 doubling within the run ({p95_projected * 100:+.0f} %; "
                        f"{p95_early:.0f} → {p95_late:.0f} ms by thirds)")
     figure = (f"soak {MINUTES:g} min: {requests:,} requests ({requests / duration:.1f}/s of {RATE:g} asked), "
-              f"RSS {warm['total']:.0f}→{last['total']:.0f} MB, anonymous {warm['rss_raw']:.0f}→{last['rss_raw']:.0f} MB "
+              f"RSS {warm['total']:.0f}→{last['total']:.0f} MB, anonymous {warm['anon']:.0f}→{last['anon']:.0f} MB "
               f"(peak {max(s['peak'] for s in samples):.0f}) of which the similarity index "
-              f"{warm['held']:.0f}→{last['held']:.0f} MB, net {warm['rss']:.0f}→{last['rss']:.0f} MB "
+              f"{warm['held']:.0f}→{last['held']:.0f} MB, net {warm['net']:.0f}→{last['net']:.0f} MB "
               f"({rss_change:+.0f} %; late trend {rss_projected * 100:+.0f} % a run), p95 {samples[0]['p95']:.0f}→"
               f"{last['p95']:.0f} ms (late trend {p95_projected * 100:+.0f} % a run), pg connections "
               f"{max(s['pg'] for s in samples)} at most, {errors} errors")

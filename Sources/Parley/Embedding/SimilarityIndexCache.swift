@@ -65,8 +65,8 @@ public actor SimilarityIndexCache {
             entry.loadedAt = now
             return entry
         }
-        // Exactly as large as needed: appending to the shared ids (or `+` on the vectors) would double the
-        // capacity, and the entry keeps it until the next refresh.
+        // Exactly as large as needed: appending to the ids, still shared with the previous entry, would double
+        // their capacity (`VectorIndex.appending` does the same for the vectors).
         ids.reserveCapacity(ids.count + rows.count)
         var added: [Float] = []
         added.reserveCapacity(rows.count * dimension)
